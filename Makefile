@@ -1,0 +1,37 @@
+# emr-api: `make run` serves the demo site; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EMR_API_PORT ?= 9300
+EMR_API_DATA_DIR ?= ./var
+export EMR_API_PORT EMR_API_DATA_DIR
+
+.PHONY: help install run test test-all bench spec clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its test tools
+
+run: $(STAMP) ## Initialise site "default" with demo data and serve on https://localhost:$(EMR_API_PORT)
+	$(BIN)/emr-api init --demo-patients 50
+	$(BIN)/emr-api serve
+
+test: $(STAMP) ## The whole suite on SQLite; EMR_API_TEST_DATABASES=postgresql,mariadb adds those
+	$(BIN)/pytest -n 2 -q
+
+spec: $(STAMP) ## Validate the OpenAPI documents
+	@for f in openapi/*.yaml; do $(BIN)/openapi-spec-validator $$f || exit 1; done
+
+bench: $(STAMP) ## Load GET /apis/default/api/patient/{puuid} and a bare Starlette baseline; print ratios
+	$(BIN)/python -m bench.run
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var

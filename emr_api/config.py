@@ -1,0 +1,77 @@
+"""The one typed settings object. Environment (`EMR_API_*`) and CLI flags land here;
+nothing else in the project reads `os.environ`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OPENAPI_DIR = REPO_ROOT / "openapi"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    port: int = 9300
+    host: str = "127.0.0.1"
+    # URL that points `default` at another database (PostgreSQL, MariaDB); SQLite file otherwise.
+    database_url: str | None = None
+    # Plain HTTP behind a TLS-terminating proxy; otherwise a self-signed certificate is used.
+    http: bool = False
+    # Public base URL used in issuer, discovery and links; derived from port when unset.
+    public_url: str | None = None
+    workers: int = 1
+    # Response validation costs throughput: on in tests, off in production.
+    validate_responses: bool = False
+    log_level: str = "info"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        scheme = "http" if self.http else "https"
+        return f"{scheme}://localhost:{self.port}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        if "EMR_API_DATA_DIR" in env:
+            values["data_dir"] = Path(env["EMR_API_DATA_DIR"])
+        if "EMR_API_PORT" in env:
+            values["port"] = int(env["EMR_API_PORT"])
+        if "EMR_API_HOST" in env:
+            values["host"] = env["EMR_API_HOST"]
+        if env.get("EMR_API_DATABASE_URL"):
+            values["database_url"] = env["EMR_API_DATABASE_URL"]
+        if env.get("EMR_API_PUBLIC_URL"):
+            values["public_url"] = env["EMR_API_PUBLIC_URL"]
+        if "EMR_API_HTTP" in env:
+            values["http"] = env["EMR_API_HTTP"].lower() in ("1", "true", "yes")
+        if "EMR_API_WORKERS" in env:
+            values["workers"] = int(env["EMR_API_WORKERS"])
+        if "EMR_API_LOG_LEVEL" in env:
+            values["log_level"] = env["EMR_API_LOG_LEVEL"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+def test_database_kinds() -> list[str]:
+    """Which extra databases the test suite runs on (`EMR_API_TEST_DATABASES`)."""
+    raw = os.environ.get("EMR_API_TEST_DATABASES", "")
+    return [k.strip() for k in raw.split(",") if k.strip()]
+
+
+def test_database_server_url(kind: str) -> str:
+    """Server URL (no database) for a test database kind; overridable per kind."""
+    defaults = {
+        "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432",
+        "mariadb": "mysql+pymysql://root@127.0.0.1:3306",
+    }
+    return os.environ.get(f"EMR_API_TEST_{kind.upper()}_URL", defaults[kind])

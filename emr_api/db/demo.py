@@ -1,0 +1,137 @@
+"""Demo data: OpenEMR's demo credentials and realistic synthetic records.
+
+FOR DEMONSTRATION ONLY: the demo users have well-known passwords."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from emr_api.db.models import Encounter, Facility, Patient, Practitioner, User
+from emr_api.server.oauth import hash_password
+from emr_api.server.sites import Site
+
+# username, password, ACL group, first name, last name
+DEMO_USERS = [
+    ("admin", "pass", "admin", "Administrator", "Administrator"),
+    ("physician", "physician", "doc", "Jamie", "Moreno"),
+    ("receptionist", "receptionist", "front", "Robin", "Okafor"),
+]
+DEMO_PORTAL_PATIENT = {
+    "fname": "Phil", "lname": "Belford", "DOB": date(1972, 2, 9), "sex": "Male",
+    "email": "phil@example.com", "portal_username": "phil", "portal_password": "phil",
+}
+
+FIRST = {"Male": ["James", "Robert", "Miguel", "Wei", "Ahmed", "Liam", "Noah", "Kwame",
+                  "Ivan", "Rahul", "Lucas", "Mateo", "Hiro", "Elijah", "Omar"],
+         "Female": ["Mary", "Patricia", "Sofia", "Mei", "Fatima", "Emma", "Olivia", "Amara",
+                    "Anya", "Priya", "Isabella", "Chloe", "Yuki", "Grace", "Leila"]}
+LAST = ["Smith", "Johnson", "Garcia", "Nguyen", "Khan", "Williams", "Brown", "Okafor",
+        "Petrov", "Patel", "Martinez", "Lee", "Tanaka", "Davis", "Haddad", "Müller", "O'Brien"]
+STREETS = ["Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Elm St", "Pine Rd", "Lake View Blvd"]
+CITIES = [("Springfield", "IL", "62701"), ("Portland", "OR", "97201"),
+          ("Austin", "TX", "73301"), ("Madison", "WI", "53703"), ("Burlington", "VT", "05401")]
+REASONS = ["Annual physical", "Follow-up: hypertension", "Cough and fever", "Back pain",
+           "Diabetes management", "Medication review", "Sore throat", "Well child visit",
+           "Headache", "Skin rash"]
+SPECIALTIES = ["Family Medicine", "Internal Medicine", "Pediatrics", "Cardiology"]
+
+
+def seed_users(site: Site) -> None:
+    """The demo users and the demo portal patient, if they are not there yet."""
+    with site.db.write() as s:
+        for username, password, group, fname, lname in DEMO_USERS:
+            if s.execute(select(User.id).where(User.username == username)).first() is None:
+                s.add(User(username=username, password_hash=hash_password(password),
+                           acl_group=group, fname=fname, lname=lname,
+                           email=f"{username}@example.com"))
+        p = DEMO_PORTAL_PATIENT
+        if s.execute(select(Patient.pid).where(Patient.portal_username == p["portal_username"])).first() is None:
+            s.add(Patient(fname=p["fname"], lname=p["lname"], DOB=p["DOB"], sex=p["sex"],
+                          email=p["email"], portal_username=p["portal_username"],
+                          portal_password_hash=hash_password(p["portal_password"]),
+                          street="400 West Broadway", city="Springfield", state="IL",
+                          postal_code="62701", country_code="US", phone_home="217-555-0100"))
+
+
+def _npi(rng: random.Random) -> str:
+    return "".join(str(rng.randint(0, 9)) for _ in range(10))
+
+
+def _phone(rng: random.Random) -> str:
+    return f"{rng.randint(200, 989)}-555-{rng.randint(0, 9999):04d}"
+
+
+def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
+             batch: int = 200) -> dict:
+    """Facilities, practitioners, and `patients` patients with 0-4 encounters each."""
+    rng = random.Random(seed)
+    with site.db.write() as s:
+        facilities = s.execute(select(Facility)).scalars().all()
+        if not facilities:
+            for i, (city, state, zip_) in enumerate(CITIES[:3]):
+                s.add(Facility(name=f"{city} Community Clinic", city=city, state=state,
+                               postal_code=zip_, street=f"{100 + i} {rng.choice(STREETS)}",
+                               phone=_phone(rng), facility_npi=_npi(rng), country_code="US",
+                               service_location=True, billing_location=i == 0,
+                               primary_business_entity=i == 0, pos_code="11"))
+            s.flush()
+            facilities = s.execute(select(Facility)).scalars().all()
+        practitioners = s.execute(select(Practitioner)).scalars().all()
+        if not practitioners:
+            for i in range(6):
+                sex = rng.choice(["Male", "Female"])
+                fac = facilities[i % len(facilities)]
+                s.add(Practitioner(fname=rng.choice(FIRST[sex]), lname=rng.choice(LAST),
+                                   title="Dr.", npi=_npi(rng), specialty=rng.choice(SPECIALTIES),
+                                   facility_id=fac.id, facility=fac.name, active=True,
+                                   email=f"dr{i}@example.com", phone=_phone(rng)))
+            s.flush()
+            practitioners = s.execute(select(Practitioner)).scalars().all()
+        facility_refs = [(f.id, f.name) for f in facilities]
+        provider_ids = [p.id for p in practitioners]
+        next_encounter = (s.execute(select(func.max(Encounter.encounter))).scalar() or 0) + 1
+
+    made = {"patients": 0, "encounters": 0}
+    today = date.today()
+    remaining = patients
+    while remaining > 0:
+        n = min(batch, remaining)
+        with site.db.write() as s:
+            for _ in range(n):
+                sex = rng.choice(["Male", "Female"])
+                city, state, zip_ = rng.choice(CITIES)
+                fname, lname = rng.choice(FIRST[sex]), rng.choice(LAST)
+                dob = today - timedelta(days=rng.randint(0, 95 * 365))
+                patient = Patient(
+                    fname=fname, lname=lname, sex=sex, DOB=dob, title="",
+                    street=f"{rng.randint(1, 9999)} {rng.choice(STREETS)}", city=city,
+                    state=state, postal_code=zip_, country_code="US", phone_home=_phone(rng),
+                    phone_cell=_phone(rng),
+                    email=f"{fname}.{lname}{rng.randint(1, 999)}@example.com".lower().replace("'", ""),
+                    ss=f"{rng.randint(100, 899)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                    race=rng.choice(["white", "black_or_afri_amer", "Asian", "amer_ind_or_alaska_native"]),
+                    ethnicity=rng.choice(["hisp_or_latin", "not_hisp_or_latin"]),
+                    language="english", status=rng.choice(["married", "single", "divorced"]),
+                )
+                s.add(patient)
+                s.flush()
+                for _ in range(rng.randint(0, 4)):
+                    fac_id, fac_name = rng.choice(facility_refs)
+                    when = datetime.combine(today - timedelta(days=rng.randint(0, 3 * 365)),
+                                            datetime.min.time()) + timedelta(hours=rng.randint(8, 17))
+                    s.add(Encounter(pid=patient.pid, encounter=next_encounter, date=when,
+                                    reason=rng.choice(REASONS), facility=fac_name,
+                                    facility_id=fac_id, billing_facility=fac_id,
+                                    pc_catid=rng.choice([5, 9, 10]), class_code="AMB",
+                                    sensitivity="normal", pos_code="11",
+                                    provider_id=rng.choice(provider_ids)))
+                    next_encounter += 1
+                    made["encounters"] += 1
+                made["patients"] += 1
+        remaining -= n
+        if progress is not None:
+            progress(n)
+    return made

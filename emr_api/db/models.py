@@ -1,0 +1,284 @@
+"""SQLAlchemy models: our own schema, shaped for the OpenEMR API contract.
+
+Every public resource has a UUID (its public id) beside OpenEMR's integer id where the
+contract exposes both. Timestamps are naive UTC."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_uuid() -> str:
+    return str(uuidlib.uuid4())
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _s(length: int = 255) -> Mapped[str | None]:
+    return mapped_column(String(length), nullable=True)
+
+
+class Global(Base):
+    """Site globals, mirroring OpenEMR's switches (rest_api, oauth_password_grant, ...)."""
+
+    __tablename__ = "globals"
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class SiteKey(Base):
+    """The site's RSA signing key. Generated at first start, never committed."""
+
+    __tablename__ = "site_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    username: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    fname: Mapped[str | None] = _s()
+    lname: Mapped[str | None] = _s()
+    email: Mapped[str | None] = _s()
+    # ACL group, as OpenEMR's gacl groups: "admin" (Administrators), "front" (Front Office), ...
+    acl_group: Mapped[str] = mapped_column(String(63))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Facility(Base):
+    __tablename__ = "facility"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str | None] = _s(30)
+    fax: Mapped[str | None] = _s(30)
+    street: Mapped[str | None] = _s()
+    city: Mapped[str | None] = _s()
+    state: Mapped[str | None] = _s(50)
+    postal_code: Mapped[str | None] = _s(11)
+    country_code: Mapped[str | None] = _s(30)
+    federal_ein: Mapped[str | None] = _s(15)
+    website: Mapped[str | None] = _s()
+    email: Mapped[str | None] = _s()
+    service_location: Mapped[bool] = mapped_column(Boolean, default=True)
+    billing_location: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepts_assignment: Mapped[bool] = mapped_column(Boolean, default=False)
+    pos_code: Mapped[str | None] = _s(2)
+    domain_identifier: Mapped[str | None] = _s(60)
+    attn: Mapped[str | None] = _s(65)
+    tax_id_type: Mapped[str | None] = _s(31)
+    color: Mapped[str | None] = _s(7)
+    primary_business_entity: Mapped[bool] = mapped_column(Boolean, default=False)
+    facility_npi: Mapped[str | None] = _s(15)
+    facility_taxonomy: Mapped[str | None] = _s(15)
+    facility_code: Mapped[str | None] = _s(31)
+    oid: Mapped[str | None] = _s()
+    info: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Practitioner(Base):
+    __tablename__ = "practitioner"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    title: Mapped[str | None] = _s(30)
+    fname: Mapped[str] = mapped_column(String(255))
+    mname: Mapped[str | None] = _s()
+    lname: Mapped[str] = mapped_column(String(255))
+    suffix: Mapped[str | None] = _s(30)
+    federaltaxid: Mapped[str | None] = _s()
+    federaldrugid: Mapped[str | None] = _s()
+    upin: Mapped[str | None] = _s()
+    facility_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facility.id"), nullable=True
+    )
+    facility: Mapped[str | None] = _s()
+    npi: Mapped[str] = mapped_column(String(15))
+    email: Mapped[str | None] = _s()
+    specialty: Mapped[str | None] = _s()
+    billname: Mapped[str | None] = _s()
+    url: Mapped[str | None] = _s()
+    assistant: Mapped[str | None] = _s()
+    organization: Mapped[str | None] = _s()
+    valedictory: Mapped[str | None] = _s()
+    street: Mapped[str | None] = _s(60)
+    streetb: Mapped[str | None] = _s(60)
+    city: Mapped[str | None] = _s(30)
+    state: Mapped[str | None] = _s(30)
+    zip: Mapped[str | None] = _s(20)
+    phone: Mapped[str | None] = _s(30)
+    fax: Mapped[str | None] = _s(30)
+    phonew1: Mapped[str | None] = _s(30)
+    phonecell: Mapped[str | None] = _s(30)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state_license_number: Mapped[str | None] = _s(25)
+    username: Mapped[str | None] = _s()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Patient(Base):
+    """OpenEMR's patient_data: `pid` is the integer id, `uuid` the public one."""
+
+    __tablename__ = "patient_data"
+    pid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pubpid: Mapped[str | None] = _s()
+    title: Mapped[str | None] = _s()
+    fname: Mapped[str] = mapped_column(String(255))
+    mname: Mapped[str | None] = _s()
+    lname: Mapped[str] = mapped_column(String(255))
+    suffix: Mapped[str | None] = _s()
+    DOB: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(30))
+    ss: Mapped[str | None] = _s()
+    street: Mapped[str | None] = _s()
+    postal_code: Mapped[str | None] = _s()
+    city: Mapped[str | None] = _s()
+    state: Mapped[str | None] = _s()
+    county: Mapped[str | None] = _s()
+    country_code: Mapped[str | None] = _s()
+    drivers_license: Mapped[str | None] = _s()
+    contact_relationship: Mapped[str | None] = _s()
+    phone_contact: Mapped[str | None] = _s()
+    phone_home: Mapped[str | None] = _s()
+    phone_biz: Mapped[str | None] = _s()
+    phone_cell: Mapped[str | None] = _s()
+    postal_contact: Mapped[str | None] = _s()
+    email: Mapped[str | None] = _s()
+    email_direct: Mapped[str | None] = _s()
+    race: Mapped[str | None] = _s()
+    ethnicity: Mapped[str | None] = _s()
+    religion: Mapped[str | None] = _s()
+    language: Mapped[str | None] = _s()
+    status: Mapped[str | None] = _s()
+    occupation: Mapped[str | None] = _s()
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Patient portal credentials (OpenEMR's patient_access_onsite).
+    portal_username: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    portal_password_hash: Mapped[str | None] = _s()
+
+    __table_args__ = (
+        Index("ix_patient_lname_fname", "lname", "fname"),
+        Index("ix_patient_dob", "DOB"),
+    )
+
+
+class Encounter(Base):
+    """OpenEMR's form_encounter: `eid` is the row id, `encounter` the encounter number."""
+
+    __tablename__ = "form_encounter"
+    eid: Mapped[int] = mapped_column("id", Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"), index=True)
+    encounter: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    date: Mapped[datetime] = mapped_column(DateTime)
+    onset_date: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    facility: Mapped[str | None] = _s()
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), nullable=True)
+    billing_facility: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sensitivity: Mapped[str | None] = _s(30)
+    pc_catid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    class_code: Mapped[str | None] = _s(10)
+    pos_code: Mapped[str | None] = _s(2)
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practitioner.id"), nullable=True
+    )
+    supervisor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    referring_provider_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    external_id: Mapped[str | None] = _s(20)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class OAuthClient(Base):
+    __tablename__ = "oauth_clients"
+    client_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    client_secret_hash: Mapped[str | None] = _s()
+    registration_access_token_hash: Mapped[str | None] = _s()
+    client_name: Mapped[str] = mapped_column(String(255))
+    # The accepted RFC 7591 metadata, as JSON text.
+    metadata_json: Mapped[str] = mapped_column(Text)
+    is_confidential: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    issued_at: Mapped[int] = mapped_column(Integer)
+
+
+class OAuthAccessToken(Base):
+    """Every issued access token, by `jti`, so revocation and logout take effect at once."""
+
+    __tablename__ = "oauth_access_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(80), index=True)
+    user_uuid: Mapped[str | None] = _s(36)
+    patient_uuid: Mapped[str | None] = _s(36)
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    refresh_token_id: Mapped[str | None] = _s(64)
+
+
+class OAuthRefreshToken(Base):
+    """Refresh tokens are stored hashed; `id` is a random handle, not the token."""
+
+    __tablename__ = "oauth_refresh_tokens"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    client_id: Mapped[str] = mapped_column(String(80), index=True)
+    user_uuid: Mapped[str | None] = _s(36)
+    patient_uuid: Mapped[str | None] = _s(36)
+    user_role: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the token is exchanged; a second use means theft and kills the family.
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    family_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class AuditLog(Base):
+    """One row per API request. Never the token or secrets."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    site: Mapped[str] = mapped_column(String(63))
+    request_id: Mapped[str] = mapped_column(String(36))
+    user_uuid: Mapped[str | None] = _s(36)
+    user_role: Mapped[str | None] = _s(20)
+    client_id: Mapped[str | None] = _s(80)
+    token_jti: Mapped[str | None] = _s(64)
+    method: Mapped[str] = mapped_column(String(10))
+    route: Mapped[str] = mapped_column(String(255))
+    patient_uuid: Mapped[str | None] = _s(36)
+    status: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("request_id", name="uq_audit_request"),)

@@ -1,0 +1,174 @@
+"""Sites: each has its own database, keys and globals. `default` always exists.
+
+A site's name is checked against SITE_NAME before it is used for anything, so a name
+from the URL never reaches the file system or a query unchecked. A site's folder is
+`<data_dir>/sites/<name>/`, holding `site.json` (its database URL) and, for SQLite,
+its database file."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from emr_api.config import Settings
+from emr_api.db.engine import Database
+from emr_api.db.migrate import upgrade
+from emr_api.db.models import Global
+from emr_api.server import keys
+
+SITE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
+
+# OpenEMR's switches, with the values a new site starts with.
+DEFAULT_GLOBALS: dict[str, str] = {
+    "rest_api": "1",  # Standard API on
+    "rest_portal_api": "1",  # Patient portal API on
+    "rest_fhir_api": "1",  # FHIR API on
+    "oauth_password_grant": "0",  # password grant off until an administrator turns it on
+    "oauth_app_manual_approval": "0",  # apps registered are enabled at once
+    "site_addr_oath": "",  # public base URL; empty means the server's own
+    "access_token_lifetime": "3600",
+    "refresh_token_lifetime": "7776000",  # 90 days, as OpenEMR
+}
+
+GLOBALS_TTL_SECONDS = 5.0
+
+
+class UnknownSite(LookupError):
+    pass
+
+
+def valid_site_name(name: str) -> bool:
+    return bool(SITE_NAME.fullmatch(name))
+
+
+@dataclass
+class Site:
+    name: str
+    db: Database
+    settings: Settings
+    _globals: dict[str, str] = field(default_factory=dict)
+    _globals_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    key_ring: keys.KeyRing | None = None
+
+    @property
+    def base_url(self) -> str:
+        return (self.globals().get("site_addr_oath") or self.settings.base_url).rstrip("/")
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}/oauth2/{self.name}"
+
+    def api_url(self, api: str) -> str:
+        return f"{self.base_url}/apis/{self.name}/{api}"
+
+    def globals(self) -> dict[str, str]:
+        """Globals, re-read at most every few seconds so a change made by another
+        process (the CLI, another worker) takes effect without a restart."""
+        now = time.monotonic()
+        if now - self._globals_at > GLOBALS_TTL_SECONDS:
+            with self._lock:
+                if now - self._globals_at > GLOBALS_TTL_SECONDS:
+                    with self.db.read() as s:
+                        rows = dict(s.execute(select(Global.name, Global.value)).all())
+                    self._globals = {**DEFAULT_GLOBALS, **rows}
+                    self._globals_at = now
+        return self._globals
+
+    def flag(self, name: str) -> bool:
+        return self.globals().get(name, "0") == "1"
+
+    def int_global(self, name: str) -> int:
+        return int(self.globals().get(name) or DEFAULT_GLOBALS[name])
+
+    def set_global(self, name: str, value: str) -> None:
+        with self.db.write() as s:
+            s.merge(Global(name=name, value=value))
+        self._globals_at = 0.0
+
+    @property
+    def keys(self) -> keys.KeyRing:
+        assert self.key_ring is not None
+        return self.key_ring
+
+
+class SiteRegistry:
+    """Opens sites on first use and keeps them for the life of the process."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._sites: dict[str, Site] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def sites_dir(self) -> Path:
+        return self.settings.data_dir / "sites"
+
+    def site_dir(self, name: str) -> Path:
+        if not valid_site_name(name):
+            raise UnknownSite(name)
+        return self.sites_dir / name
+
+    def database_url(self, name: str) -> str:
+        conf = self.site_dir(name) / "site.json"
+        if conf.exists():
+            url = json.loads(conf.read_text()).get("database_url")
+            if url:
+                return url
+        if name == "default" and self.settings.database_url:
+            return self.settings.database_url
+        return f"sqlite:///{(self.site_dir(name) / 'emr.sqlite').resolve()}"
+
+    def exists(self, name: str) -> bool:
+        if not valid_site_name(name):
+            return False
+        return name == "default" or (self.site_dir(name) / "site.json").exists()
+
+    def names(self) -> list[str]:
+        found = {"default"}
+        if self.sites_dir.exists():
+            found |= {p.name for p in self.sites_dir.iterdir()
+                      if valid_site_name(p.name) and (p / "site.json").exists()}
+        return sorted(found)
+
+    def get(self, name: str) -> Site:
+        """The open site, or UnknownSite. Opening migrates and creates keys if needed."""
+        site = self._sites.get(name)
+        if site is not None:
+            return site
+        if not self.exists(name):
+            raise UnknownSite(name)
+        with self._lock:
+            if name not in self._sites:
+                self._sites[name] = self._open(name)
+            return self._sites[name]
+
+    def create(self, name: str, database_url: str | None = None) -> Site:
+        if not valid_site_name(name):
+            raise ValueError(f"site name must match {SITE_NAME.pattern}")
+        folder = self.site_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        conf = folder / "site.json"
+        if not conf.exists() or database_url:
+            conf.write_text(json.dumps({"database_url": database_url} if database_url else {}))
+        return self.get(name)
+
+    def _open(self, name: str) -> Site:
+        self.site_dir(name).mkdir(parents=True, exist_ok=True)
+        db = Database(self.database_url(name))
+        upgrade(db.engine)
+        site = Site(name=name, db=db, settings=self.settings)
+        site.key_ring = keys.KeyRing(db)
+        site.key_ring.ensure()
+        return site
+
+    def close(self) -> None:
+        for site in self._sites.values():
+            site.db.dispose()
+        self._sites.clear()
