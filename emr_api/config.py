@@ -58,6 +58,19 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def export_env(self) -> None:
+        """Hand these settings to server worker processes, which read the environment."""
+        os.environ["EMR_API_DATA_DIR"] = str(self.data_dir)
+        os.environ["EMR_API_PORT"] = str(self.port)
+        os.environ["EMR_API_HOST"] = self.host
+        os.environ["EMR_API_HTTP"] = "1" if self.http else "0"
+        os.environ["EMR_API_WORKERS"] = str(self.workers)
+        os.environ["EMR_API_LOG_LEVEL"] = self.log_level
+        for name, value in (("EMR_API_DATABASE_URL", self.database_url),
+                            ("EMR_API_PUBLIC_URL", self.public_url)):
+            if value:
+                os.environ[name] = value
+
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
 
