@@ -37,8 +37,7 @@ def cmd_init(args) -> int:
     registry = _registry(settings)
     site = registry.get("default")
     demo.seed_users(site)
-    if not args.no_password_grant:
-        site.set_global("oauth_password_grant", "1")
+    site.set_global("oauth_password_grant", "0" if args.no_password_grant else "1")
     if args.demo_patients:
         from emr_api.db.models import Patient
         from sqlalchemy import func, select
@@ -151,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", parents=[common], help="create site 'default' with demo users")
     i.add_argument("--demo-patients", type=int, default=0, help="fill up to N demo patients")
     i.add_argument("--no-password-grant", action="store_true",
-                   help="leave the password grant off")
+                   help="turn the password grant off")
     i.set_defaults(func=cmd_init)
 
     a = sub.add_parser("site", help="manage sites")

@@ -26,6 +26,8 @@ from emr_api.server.sites import SiteRegistry, UnknownSite, valid_site_name
 log = logging.getLogger("emr_api.request")
 
 APIS = ("api", "portal", "fhir")
+# The site globals that turn each API on or off, as OpenEMR's.
+API_SWITCHES = {"api": "rest_api", "portal": "rest_portal_api", "fhir": "rest_fhir_api"}
 # Routes that are documentation, not API calls: not audited.
 _UNAUDITED = ("/ui", "/openapi.json", "/openapi.yaml")
 
@@ -50,10 +52,17 @@ class SiteEdge:
         name = parts[2]
         if not valid_site_name(name):
             return await _reply(send, 404, api, "Unknown site")
-        try:
-            site = await anyio.to_thread.run_sync(self.registry.get, name)
-        except UnknownSite:
-            return await _reply(send, 404, api, f"Unknown site '{name}'")
+        site = self.registry.opened(name)
+        if site is None:
+            try:  # first use in this process: may migrate and create keys, so off the loop
+                site = await anyio.to_thread.run_sync(self.registry.get, name)
+            except UnknownSite:
+                return await _reply(send, 404, api, f"Unknown site '{name}'")
+        if site.globals_stale():
+            await anyio.to_thread.run_sync(site.globals)
+        switch = API_SWITCHES.get(api)
+        if switch and not site.flag(switch):
+            return await _reply(send, 404, api, f"The {api} API is turned off on this site")
 
         request_id = str(uuid.uuid4())
         info = context.RequestInfo(site=site, request_id=request_id, api=api)

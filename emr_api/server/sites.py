@@ -68,6 +68,9 @@ class Site:
     def api_url(self, api: str) -> str:
         return f"{self.base_url}/apis/{self.name}/{api}"
 
+    def globals_stale(self) -> bool:
+        return time.monotonic() - self._globals_at > GLOBALS_TTL_SECONDS
+
     def globals(self) -> dict[str, str]:
         """Globals, re-read at most every few seconds so a change made by another
         process (the CLI, another worker) takes effect without a restart."""
@@ -136,6 +139,10 @@ class SiteRegistry:
             found |= {p.name for p in self.sites_dir.iterdir()
                       if valid_site_name(p.name) and (p / "site.json").exists()}
         return sorted(found)
+
+    def opened(self, name: str) -> Site | None:
+        """The site if this process has already opened it (no I/O)."""
+        return self._sites.get(name)
 
     def get(self, name: str) -> Site:
         """The open site, or UnknownSite. Opening migrates and creates keys if needed."""
