@@ -263,6 +263,33 @@ class OAuthRefreshToken(Base):
     family_id: Mapped[str] = mapped_column(String(64), index=True)
 
 
+class OAuthAuthorizationCode(Base):
+    """Authorization codes, stored hashed; single use (`used_at`) and short-lived.
+    A used row is kept until it expires so that a replayed code can revoke the tokens it
+    produced (`token_jti`, and the refresh family named by `id`). `ticket_jti` makes each
+    consent ticket good for one code."""
+
+    __tablename__ = "oauth_authorization_codes"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ticket_jti: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(80), index=True)
+    # As sent in the authorization request (None when it was omitted).
+    redirect_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scope: Mapped[str] = mapped_column(Text)
+    user_role: Mapped[str] = mapped_column(String(20))
+    user_uuid: Mapped[str | None] = _s(36)
+    patient_uuid: Mapped[str | None] = _s(36)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(10))
+    nonce: Mapped[str | None] = _s(255)
+    auth_time: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    token_jti: Mapped[str | None] = _s(64)
+
+
 class AuditLog(Base):
     """One row per API request. Never the token or secrets."""
 

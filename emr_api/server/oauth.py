@@ -12,7 +12,7 @@ import hmac
 import json
 import secrets
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,7 +34,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7591.errors import InvalidClientMetadataError, InvalidRedirectURIError
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from emr_api.db.models import (
@@ -147,13 +147,17 @@ class Client(ClientMixin):
     def get_client_id(self):
         return self.row.client_id
 
+    @property
+    def client_metadata(self) -> dict:
+        return self.metadata
+
     def get_default_redirect_uri(self):
         uris = self.metadata.get("redirect_uris") or []
         return uris[0] if uris else None
 
     def get_allowed_scope(self, scope):
-        allowed = set(scope_rules.split(self.metadata.get("scope")))
-        return " ".join(s for s in scope_rules.split(scope) if s in allowed)
+        registered = scope_rules.split(self.metadata.get("scope"))
+        return " ".join(s for s in scope_rules.split(scope) if scope_rules.covered(registered, s))
 
     def check_redirect_uri(self, redirect_uri):
         return redirect_uri in (self.metadata.get("redirect_uris") or [])
@@ -298,7 +302,20 @@ class RefreshGrant(grants.RefreshTokenGrant):
         return super().issue_token(user, refresh_token)
 
     def revoke_old_credential(self, refresh_token):
-        refresh_token.row.used_at = utcnow()
+        """Retire the token with one conditional UPDATE, so that of concurrent uses only
+        one wins (the row lock makes the others see it used); a loser is a reuse."""
+        row = refresh_token.row
+        session = _session()
+        claimed = session.execute(
+            update(OAuthRefreshToken)
+            .where(OAuthRefreshToken.id == row.id, OAuthRefreshToken.used_at.is_(None),
+                   OAuthRefreshToken.revoked.is_(False))
+            .values(used_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            revoke_refresh_family(session, row.family_id)
+            raise InvalidGrantError("The refresh token has already been used")
 
     def create_token_response(self):
         # The old token is retired before the new one is written, in one transaction.
@@ -450,8 +467,9 @@ def validate_client_metadata(data: dict) -> dict:
         raise InvalidClientMetadataError(message)
 
     name = data.get("client_name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 255:
-        bad("client_name is required (1-255 characters)")
+    if not isinstance(name, str) or not name.strip() or len(name) > 255 or \
+            any(c < " " for c in name):
+        bad("client_name is required (1-255 characters, no control characters)")
     app_type = data.get("application_type", "private")
     if app_type not in ("private", "public"):
         bad("application_type must be 'private' or 'public'")
@@ -472,7 +490,7 @@ def validate_client_metadata(data: dict) -> dict:
     requested = scope_rules.split(scope)
     unknown = [s for s in requested if not scope_rules.is_known(s, KNOWN_RESOURCES)]
     if unknown:
-        bad(f"Unknown scope(s): {' '.join(unknown)}")
+        bad(f"Unknown scope(s): {quote(' '.join(unknown)[:200], safe=' :/.*$')}")
     contacts = data.get("contacts") or []
     if not isinstance(contacts, list) or not all(isinstance(c, str) for c in contacts):
         bad("contacts must be a list of strings")
@@ -494,20 +512,28 @@ def validate_client_metadata(data: dict) -> dict:
 def check_redirect_uri(uri) -> None:
     if not isinstance(uri, str) or len(uri) > 2048:
         raise InvalidRedirectURIError("A redirect URI must be a string")
-    parts = urlsplit(uri)
+    # RFC 6749 allows only printable ASCII without '"' and '\\' in error_description
+    # (Authlib raises otherwise): show the URI percent-encoded.
+    shown = quote(uri[:200], safe=":/?#[]@!$&'()*+,;=%~")
+    try:
+        parts = urlsplit(uri)
+        hostname = parts.hostname or ""
+    except ValueError:
+        raise InvalidRedirectURIError(f"Not a valid URI: {shown}") from None
     scheme = parts.scheme.lower()
     if scheme in ("javascript", "data", "vbscript", "file") or not scheme:
-        raise InvalidRedirectURIError(f"Redirect URI scheme not allowed: {uri}")
+        raise InvalidRedirectURIError(f"Redirect URI scheme not allowed: {shown}")
     if parts.fragment or "#" in uri:
-        raise InvalidRedirectURIError(f"A redirect URI must not have a fragment: {uri}")
-    if scheme == "http" and (parts.hostname or "") not in ("localhost", "127.0.0.1", "::1"):
-        raise InvalidRedirectURIError(f"Plain http is allowed only for loopback hosts: {uri}")
-    if scheme in ("http", "https") and not parts.hostname:
-        raise InvalidRedirectURIError(f"A redirect URI needs a host: {uri}")
+        raise InvalidRedirectURIError(f"A redirect URI must not have a fragment: {shown}")
+    if scheme == "http" and hostname not in ("localhost", "127.0.0.1", "::1"):
+        raise InvalidRedirectURIError(f"Plain http is allowed only for loopback hosts: {shown}")
+    if scheme in ("http", "https") and not hostname:
+        raise InvalidRedirectURIError(f"A redirect URI needs a host: {shown}")
 
 
 def grant_types_supported(site: Site) -> list[str]:
-    return (["password"] if site.flag("oauth_password_grant") else []) + ["refresh_token"]
+    return ["authorization_code"] + (["password"] if site.flag("oauth_password_grant") else []) + [
+        "refresh_token"]
 
 
 # --- the server -----------------------------------------------------------------------
@@ -515,6 +541,8 @@ def grant_types_supported(site: Site) -> list[str]:
 class EmrAuthorizationServer(AuthorizationServer):
     def __init__(self):
         super().__init__()
+        # The authorization code grant (PKCE, OIDC) and end-session logout are registered
+        # by emr_api.server.authorize, imported at the end of this module.
         self.register_grant(PasswordGrant)
         self.register_grant(RefreshGrant)
         self.register_endpoint(Introspection)
@@ -576,3 +604,8 @@ def run(site: Site, session: Session, call, request):
         return call(request)
     finally:
         _state.reset(token)
+
+
+# The browser half (authorization code + PKCE + OIDC, logout) registers itself on SERVER
+# when it loads; imported last so either module may be imported first.
+from emr_api.server import authorize as _authorize  # noqa: E402,F401

@@ -9,12 +9,14 @@ def openid_configuration():
     issuer = site.issuer
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "jwks_uri": f"{issuer}/jwk",
         "userinfo_endpoint": f"{issuer}/userinfo",
         "registration_endpoint": f"{issuer}/registration",
         "introspection_endpoint": f"{issuer}/introspect",
         "revocation_endpoint": f"{issuer}/revoke",
+        "end_session_endpoint": f"{issuer}/logout",
         "scopes_supported": list(scopes_supported()),
         "response_types_supported": ["code"],
         "grant_types_supported": oauth.grant_types_supported(site),
