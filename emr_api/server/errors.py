@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from functools import lru_cache
 
 from connexion.exceptions import (
     BadRequestProblem,
@@ -19,6 +21,8 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
+
+from emr_api.server import specs
 
 log = logging.getLogger("emr_api.errors")
 
@@ -151,20 +155,55 @@ def to_response(request, exc: Exception) -> ConnexionResponse:
     path = request.scope.get("emr_path") or request.url.path
     api = api_of(path)
     status, message, fields, oauth_error = _status_and_message(exc)
+    if (api == "oauth2" and status == 400 and oauth_error == "invalid_request"
+            and path.rstrip("/").endswith("/registration")):
+        # RFC 7591 section 3.2.2: registration's own error codes, also when the schema
+        # (not the registration endpoint) caught the problem.
+        named = " ".join(fields or {}) + " " + message
+        oauth_error = ("invalid_redirect_uri" if "redirect_uri" in named
+                       else "invalid_client_metadata")
     if status >= 500:
         log.error("unhandled error on %s %s", request.method, path, exc_info=exc)
     body, media_type = error_body(api, status, message, fields, oauth_error)
     headers = {}
-    if status == 401 and api != "oauth2":
+    # A protected resource (the APIs, and UserInfo, OIDC Core 5.3.3) challenges per RFC 6750.
+    bearer_protected = api != "oauth2" or path.rstrip("/").endswith("/userinfo")
+    if status == 401 and bearer_protected:
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"' if request.headers.get(
             "Authorization") else "Bearer"
-    if status == 403 and api != "oauth2":
+    if status == 403 and bearer_protected:
         headers["WWW-Authenticate"] = 'Bearer error="insufficient_scope"'
     if api == "oauth2":
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
+    if status == 405:  # RFC 9110: a 405 lists the methods the resource has
+        headers["Allow"] = ", ".join(_allowed_methods(path))
     return ConnexionResponse(status_code=status, body=json.dumps(body).encode(),
                              content_type=media_type, headers=headers)
+
+
+@lru_cache(maxsize=1)
+def _route_methods() -> list[tuple[re.Pattern, list[str]]]:
+    """Each served path (the spec's server url + path) as a pattern, with its methods."""
+    routes = []
+    for spec in specs.all_specs():
+        server = (spec.get("servers") or [{"url": ""}])[0]["url"].rstrip("/")
+        for path, item in spec.get("paths", {}).items():
+            methods = [m.upper() for m in item if m in _HTTP_METHODS]
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(server + path))
+            routes.append((re.compile(pattern + "/?"), methods))
+    return routes
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _allowed_methods(path: str) -> list[str]:
+    methods: list[str] = []
+    for pattern, route_methods in _route_methods():
+        if pattern.fullmatch(path):
+            methods += [m for m in route_methods if m not in methods]
+    return methods
 
 
 def register(app) -> None:

@@ -140,11 +140,11 @@ def revoke_access_token(session: Session, jti: str) -> None:
 
 def revoke_refresh_family(session: Session, family_id: str) -> None:
     """Kill a refresh token family and every access token minted from it."""
-    ids = [r for (r,) in session.execute(
-        select(OAuthRefreshToken.id).where(OAuthRefreshToken.family_id == family_id))]
+    # One statement each, the family read inside the UPDATE: a token a concurrent
+    # request just committed to the family is caught too (no stale snapshot of ids).
     session.execute(update(OAuthRefreshToken).where(OAuthRefreshToken.family_id == family_id)
-                    .values(revoked=True))
-    if ids:
-        session.execute(update(OAuthAccessToken)
-                        .where(OAuthAccessToken.refresh_token_id.in_(ids))
-                        .values(revoked=True))
+                    .values(revoked=True).execution_options(synchronize_session=False))
+    family = select(OAuthRefreshToken.id).where(OAuthRefreshToken.family_id == family_id)
+    session.execute(update(OAuthAccessToken)
+                    .where(OAuthAccessToken.refresh_token_id.in_(family.scalar_subquery()))
+                    .values(revoked=True).execution_options(synchronize_session=False))
