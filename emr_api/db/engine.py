@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateTable
 
 
 def make_engine(url: str) -> Engine:
@@ -30,6 +32,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+@compiles(CreateTable, "mysql")
+@compiles(CreateTable, "mariadb")
+def _create_table_mariadb(create, compiler, **kw):
+    """Every table MariaDB creates (models or migrations) compares text as SQLite and
+    PostgreSQL do: byte-exact, so `ADMIN` is not the user `admin`, unique keys and exact
+    filters are case-sensitive, and sorting does not depend on the server's default
+    collation. Case-insensitive search folds both sides with lower() itself."""
+    options = create.element.dialect_kwargs
+    if "mysql_collate" not in options and "mariadb_collate" not in options:
+        options["mysql_charset"] = "utf8mb4"
+        options["mysql_collate"] = "utf8mb4_bin"
+    return compiler.visit_create_table(create, **kw)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -41,11 +57,21 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+        # SQLite's own lower()/upper() fold ASCII only; case-insensitive search must fold
+        # "É" as PostgreSQL and MariaDB do.
+        dbapi_conn.create_function("lower", 1, _fold(str.lower), deterministic=True)
+        dbapi_conn.create_function("upper", 1, _fold(str.upper), deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = "IMMEDIATE" if conn.get_execution_options().get("emr_write") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _fold(method):
+    def fold(value):
+        return method(value) if isinstance(value, str) else value
+    return fold
 
 
 class Database:

@@ -54,12 +54,19 @@ def row_to_dict(row, fields: list[str]) -> dict:
     return {f: format_value(getattr(row, f)) for f in fields}
 
 
+def check_text(field: str, value):
+    """Text every database stores alike: PostgreSQL cannot hold U+0000, so none does."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationFailed({field: [f"{field} must not contain NUL (U+0000) characters"]})
+    return value
+
+
 def copy_fields(row, data: dict, fields, converters: dict | None = None) -> None:
     """Copy the fields present in `data` onto `row`, converting where a converter says."""
     converters = converters or {}
     for name in fields:
         if name in data:
-            value = data[name]
+            value = check_text(name, data[name])
             if name in converters:
                 value = converters[name](name, value)
             setattr(row, name, value)
@@ -118,6 +125,48 @@ def count(session: Session, stmt: Select) -> int:
 
 def starts_with(column, value: str):
     """Case-insensitive prefix match with LIKE wildcards in the value escaped."""
+    check_text(column.key, value)
     # "/" as the escape character: a backslash means different things to MariaDB.
     escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
     return func.lower(column).like(escaped.lower() + "%", escape="/")
+
+
+MAX_RECORD_ID = 2_147_483_647
+_DIGITS = re.compile(r"^[0-9]{1,10}$")
+_POS_CODE = re.compile(r"^[0-9]{1,2}$")
+
+
+def parse_id(field: str, value) -> int | None:
+    """An integer record id, sent as a number or (as OpenEMR clients do) a string of
+    digits; None stays None (it clears an optional reference)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _DIGITS.fullmatch(value):
+        number = int(value)
+    else:
+        raise ValidationFailed({field: [f"{field} must be an integer id"]})
+    if not 1 <= number <= MAX_RECORD_ID:
+        raise ValidationFailed({field: [f"{field} must be between 1 and {MAX_RECORD_ID}"]})
+    return number
+
+
+def parse_flag(field: str, value) -> bool:
+    """OpenEMR's 0/1 flags: true, 1 and "1" are yes; false, 0 and "0" are no."""
+    if value is True or value == 1 and not isinstance(value, str) or value == "1":
+        return True
+    if value is False or value == 0 and not isinstance(value, str) or value == "0":
+        return False
+    raise ValidationFailed({field: [f"{field} must be 0 or 1"]})
+
+
+def parse_pos_code(field: str, value) -> str | None:
+    """A place-of-service code: one or two digits, sent as a number or a string."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 99:
+        return str(value)
+    if isinstance(value, str) and _POS_CODE.fullmatch(value):
+        return value
+    raise ValidationFailed({field: [f"{field} must be a place-of-service code of 1-2 digits"]})

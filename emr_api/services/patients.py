@@ -10,6 +10,7 @@ from emr_api.server import context
 from emr_api.server.errors import NotFound
 from emr_api.services.common import (
     Page,
+    check_text,
     copy_fields,
     order_by,
     paginate,
@@ -66,6 +67,7 @@ def search(session: Session, filters: dict, *, sort: str | None, limit: int | No
         if value is None or value == "":
             continue
         column = getattr(Patient, name)
+        check_text(name, value)
         if name == "DOB":
             stmt = stmt.where(column == parse_date("DOB", value))
         elif name in EXACT_FILTERS:

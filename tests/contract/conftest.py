@@ -1,0 +1,143 @@
+"""Fixtures for the Schemathesis contract runs.
+
+Each database kind gets its own app on its own freshly created database (SQLite file,
+or a uniquely named PostgreSQL/MariaDB database dropped at the end), seeded with demo
+patients, encounters, facilities and practitioners. Generated data creates and edits
+many records; keeping it apart from the shared `app` keeps the other tests' searches
+exact. Tokens come from the real registration and token endpoints."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+from schemathesis.core.parameters import ParameterLocation
+from starlette.testclient import TestClient
+
+from emr_api.config import Settings
+from emr_api.db import demo
+from emr_api.server.app import create_app
+from tests.conftest import BASE_URL, _create_database, bearer, password_token, register_client
+
+API_BASE = f"{BASE_URL}/apis/default/api"
+OAUTH_BASE = f"{BASE_URL}/oauth2/default"
+_PARAM = re.compile(r"\{([^}]+)\}")
+
+
+@dataclass
+class Contract:
+    """What a contract test needs: the app, the base URLs, the admin's headers, and real
+    ids to put into path parameters."""
+
+    app: object
+    client: TestClient
+    auth: dict
+    # path template -> list of real {param: value} assignments (nested ones consistent)
+    real_ids: dict[str, list[dict]] = field(default_factory=dict)
+
+    def ids_for(self, template: str) -> list[dict]:
+        if template not in self.real_ids:
+            self.real_ids[template] = self._discover(template)
+        return self.real_ids[template]
+
+    def _discover(self, template: str, per_level: int = 6, scan: int = 40) -> list[dict]:
+        """Walk the path's collections: `/patient` lists patients, then
+        `/patient/<real>/encounter` lists that patient's encounters, and so on. An item's
+        id is the field named like the parameter (`euuid`), else its `uuid`."""
+        segments = template.strip("/").split("/")
+        assignments: list[tuple[list[str], dict]] = [([], {})]
+        for segment in segments:
+            match = _PARAM.fullmatch(segment)
+            if not match:
+                assignments = [(prefix + [segment], values) for prefix, values in assignments]
+                continue
+            name = match.group(1)
+            found: list[tuple[list[str], dict]] = []
+            for prefix, values in assignments:
+                r = self.client.get(f"{API_BASE}/{'/'.join(prefix)}",
+                                    params={"_limit": scan}, headers=self.auth)
+                if r.status_code != 200:
+                    continue
+                items = r.json().get("data") or []
+                ids = [str(item.get(name, item.get("uuid"))) for item in items
+                       if isinstance(item, dict) and item.get(name, item.get("uuid")) is not None]
+                for value in ids[:per_level]:
+                    found.append((prefix + [value], {**values, name: value}))
+                if len(found) >= per_level:
+                    break
+            assignments = found
+            if not assignments:
+                return []
+        return [values for _, values in assignments]
+
+    def use_real_ids(self, case) -> bool:
+        """About half of the cases whose path parameters were generated valid get a real
+        record's ids instead, so reads and updates reach existing rows. Schemathesis
+        re-checks the case after the edit, so negative cases stay judged correctly."""
+        if not case.path_parameters or case.meta is None:
+            return False
+        if case.meta.is_negative_at(ParameterLocation.PATH):
+            return False
+        # A digest of the whole case: deterministic (replays and shrinking see the same
+        # choice) yet varied across cases that share their generated path parameters.
+        digest = hashlib.sha256(repr((sorted(case.path_parameters.items()), case.query,
+                                      case.body)).encode()).digest()
+        if digest[0] % 2:
+            return False
+        choices = self.ids_for(case.operation.path)
+        if not choices:
+            return False
+        case.path_parameters = {**case.path_parameters, **choices[digest[1] % len(choices)]}
+        return True
+
+
+@pytest.fixture(scope="session")
+def contract(db_kind, tmp_path_factory):
+    drop = None
+    database_url = None
+    if db_kind != "sqlite":
+        database_url, drop = _create_database(db_kind)
+    try:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("contract"),
+                            database_url=database_url, public_url=BASE_URL,
+                            validate_responses=True)
+        application = create_app(settings)
+        try:
+            site = application.registry.get("default")
+            demo.seed_users(site)
+            site.set_global("oauth_password_grant", "1")
+            demo.generate(site, 12, seed=11)
+            with TestClient(application, base_url=BASE_URL) as client:
+                app_client = register_client(client)
+                token = password_token(client, app_client)
+                yield Contract(app=application, client=client, auth=bearer(token))
+        finally:
+            application.close()
+    finally:
+        if drop is not None:
+            drop()
+
+
+@pytest.fixture()
+def answers(request):
+    """Status codes one operation's run received. The run must have reached the
+    operation at least once (a 2xx): a broken token or a path that never routes would
+    otherwise pass as an all-4xx run."""
+    seen: Counter = Counter()
+    yield seen
+    if getattr(request.node, "_contract_failed", False):
+        return
+    assert seen, "no request was made"
+    assert any(200 <= status < 300 for status in seen), (
+        f"no 2xx answer in {sum(seen.values())} requests; statuses: {dict(seen)}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        item._contract_failed = True

@@ -1,0 +1,133 @@
+"""Inputs generated data rarely reaches, for every operation of `openapi/standard.yaml`
+(read from the YAML, so new resources are covered as they are added):
+
+- a request body that is not UTF-8, or JSON that is not an object: a 400 envelope, never
+  a 500 (Connexion raises inside on undecodable bodies);
+- a date the schema's pattern lets through but the calendar does not (`2023-02-30`,
+  `2000-13-45`), in a body field or a query parameter: a 400 naming that field (the
+  Draft-4 validation does not enforce `format: date`)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from emr_api.config import OPENAPI_DIR
+from tests.contract.conftest import API_BASE
+
+SPEC = yaml.safe_load((OPENAPI_DIR / "standard.yaml").read_text())
+DATE_SCHEMAS = {"#/components/schemas/Date", "#/components/schemas/DateTime"}
+IMPOSSIBLE_DATES = ["2023-02-30", "2000-13-45", "1999-04-31"]
+# The only values a field of this shape can be wrong in that the pattern does not see.
+IMPOSSIBLE_DATETIMES = ["2023-02-30", "2023-02-30 10:00:00", "1999-04-31 23:59"]
+
+
+def resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        node = SPEC
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def properties(schema: dict) -> dict:
+    """A body schema's properties, through $ref and allOf."""
+    schema = resolve(schema)
+    props = dict(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        props.update(properties(part))
+    return props
+
+
+def is_date(schema: dict) -> str | None:
+    """'date' or 'datetime' when the (unresolved) property schema is one of the spec's
+    date shapes."""
+    ref = schema.get("$ref")
+    if ref in DATE_SCHEMAS:
+        return "datetime" if ref.endswith("DateTime") else "date"
+    fmt = resolve(schema).get("format")
+    return {"date": "date", "date-time": "datetime"}.get(fmt)
+
+
+def operations():
+    for path, item in SPEC["paths"].items():
+        for method, op in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, op, item.get("parameters", []) + op.get("parameters", [])
+
+
+BODY_OPERATIONS = [(path, method, op) for path, method, op, _ in operations()
+                   if "requestBody" in op]
+UPDATE_DATE_FIELDS = [
+    (path, method, field, kind)
+    for path, method, op, _ in operations() if method in ("put", "patch") and "requestBody" in op
+    for field, schema in properties(op["requestBody"]["content"]["application/json"]["schema"]).items()
+    if (kind := is_date(schema))
+]
+QUERY_DATE_PARAMETERS = [
+    (path, param["name"], kind)
+    for path, method, op, params in operations() if method == "get"
+    for param in (resolve(p) for p in params)
+    if param.get("in") == "query" and (kind := is_date(param.get("schema", {})))
+]
+
+
+def real_url(contract, path: str) -> str:
+    """The operation's URL with real ids in its path parameters."""
+    if "{" in path:
+        choices = contract.ids_for(path)
+        assert choices, f"no real record found for {path}"
+        path = path.format(**choices[0])
+    return API_BASE + path
+
+
+def assert_bad_request(r, field: str | None = None):
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert set(body) >= {"validationErrors", "internalErrors", "data"}
+    assert body["validationErrors"], body
+    if field is not None:
+        assert field in body["validationErrors"], body
+
+
+def test_the_spec_has_what_these_tests_read():
+    assert BODY_OPERATIONS and UPDATE_DATE_FIELDS and QUERY_DATE_PARAMETERS
+
+
+@pytest.mark.parametrize(("path", "method", "op"), BODY_OPERATIONS,
+                         ids=[f"{m.upper()} {p}" for p, m, _ in BODY_OPERATIONS])
+@pytest.mark.parametrize("payload", [b'{"fname": "\xff\xfe\xfd"}', b"\xc3\x28", b"\x80"],
+                         ids=["bad-utf8-in-string", "bad-utf8-sequence", "lone-continuation"])
+def test_body_that_is_not_utf8_is_a_400(contract, path, method, op, payload):
+    r = contract.client.request(method.upper(), real_url(contract, path), content=payload,
+                                headers={**contract.auth, "Content-Type": "application/json"})
+    assert_bad_request(r)
+
+
+@pytest.mark.parametrize(("path", "method", "op"), BODY_OPERATIONS,
+                         ids=[f"{m.upper()} {p}" for p, m, _ in BODY_OPERATIONS])
+@pytest.mark.parametrize("payload", [b"[]", b'"text"', b"null", b"42", b"{", b""])
+def test_body_that_is_not_a_json_object_is_a_400(contract, path, method, op, payload):
+    r = contract.client.request(method.upper(), real_url(contract, path), content=payload,
+                                headers={**contract.auth, "Content-Type": "application/json"})
+    assert_bad_request(r)
+
+
+@pytest.mark.parametrize(("path", "method", "field", "kind"), UPDATE_DATE_FIELDS,
+                         ids=[f"{m.upper()} {p} {f}" for p, m, f, _ in UPDATE_DATE_FIELDS])
+def test_impossible_date_in_body_is_a_400_naming_the_field(contract, path, method, field, kind):
+    for value in IMPOSSIBLE_DATES if kind == "date" else IMPOSSIBLE_DATETIMES:
+        r = contract.client.request(method.upper(), real_url(contract, path),
+                                    json={field: value}, headers=contract.auth)
+        assert_bad_request(r, field)
+
+
+@pytest.mark.parametrize(("path", "name", "kind"), QUERY_DATE_PARAMETERS,
+                         ids=[f"GET {p}?{n}" for p, n, _ in QUERY_DATE_PARAMETERS])
+def test_impossible_date_in_query_is_a_400_naming_the_parameter(contract, path, name, kind):
+    for value in IMPOSSIBLE_DATES if kind == "date" else IMPOSSIBLE_DATETIMES:
+        r = contract.client.get(real_url(contract, path), params={name: value},
+                                headers=contract.auth)
+        assert_bad_request(r, name)
