@@ -19,6 +19,7 @@ from emr_api.config import OPENAPI_DIR, Settings
 from emr_api.server import errors, oauth, security, specs
 from emr_api.server.edge import SiteEdge
 from emr_api.server.sites import SiteRegistry
+from emr_api.server.validation import NamedParameterValidator
 
 
 def build_connexion(settings: Settings) -> AsyncApp:
@@ -35,6 +36,7 @@ def build_connexion(settings: Settings) -> AsyncApp:
             validate_responses=settings.validate_responses,
             pythonic_params=False,
             swagger_ui_options=ui,
+            validator_map={"parameter": NamedParameterValidator},
             name=name.removesuffix(".yaml"),
         )
     errors.register(app)

@@ -66,3 +66,16 @@ def satisfies(granted: frozenset[str] | set[str], required: str) -> bool:
 def all_satisfied(granted, required) -> bool:
     granted = frozenset(granted)
     return all(satisfies(granted, r) for r in required)
+
+
+def covered(granted, scope: str) -> bool:
+    """Whether a requested scope asks for nothing beyond the granted ones, in any form:
+    a client registered with `user/patient.read` may ask for `user/patient.rs` or `.r`."""
+    granted = frozenset(granted)
+    if scope in granted:
+        return True
+    parsed = parse(scope)
+    if parsed is None:
+        return False
+    ctx, resource, letters = parsed
+    return all(satisfies(granted, f"{ctx}/{resource}.{letter}") for letter in letters)
