@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from emr_api.db.models import AuditLog
+from sqlalchemy import insert
+
+from emr_api.db.models import AuditLog, utcnow
 from emr_api.server.context import RequestInfo
 
 log = logging.getLogger("emr_api.audit")
@@ -14,7 +16,8 @@ log = logging.getLogger("emr_api.audit")
 def write_audit_row(info: RequestInfo, method: str, path: str, status: int,
                     duration_ms: int) -> None:
     caller = info.caller
-    row = AuditLog(
+    row = dict(
+        at=utcnow(),
         site=info.site.name,
         request_id=info.request_id,
         user_uuid=(caller.user_uuid or caller.patient_uuid) if caller else None,
@@ -28,7 +31,8 @@ def write_audit_row(info: RequestInfo, method: str, path: str, status: int,
         duration_ms=duration_ms,
     )
     try:
-        with info.site.db.write() as session:
-            session.add(row)
+        # Core, not the ORM: this runs on every request, and a Session costs ~3x more here.
+        with info.site.db.write_connection() as conn:
+            conn.execute(insert(AuditLog), row)
     except Exception:  # the answer is already sent; losing the row must be loud
         log.exception("audit row not written for request %s", info.request_id)

@@ -13,7 +13,7 @@ import anyio.to_thread
 from emr_api.server import acl, context, scopes
 from emr_api.server.context import Caller
 from emr_api.server.errors import Forbidden, Unauthenticated
-from emr_api.server.tokens import InvalidToken, live_token_row, verify_signature
+from emr_api.server.tokens import InvalidToken, token_standing, verify_signature
 
 # operationId -> (section, subsection), filled from the YAML's `x-acl` when the app loads.
 OPERATION_ACL: dict[str, tuple[str, str]] = {}
@@ -28,8 +28,8 @@ def register_spec(spec: dict) -> None:
 
 
 def _lookup(site, jti: str):
-    with site.db.read() as session:
-        return live_token_row(session, jti)
+    with site.db.read_connection() as conn:
+        return token_standing(conn, jti)
 
 
 async def token_info(token: str, required_scopes=None, request=None) -> dict:
@@ -39,10 +39,10 @@ async def token_info(token: str, required_scopes=None, request=None) -> dict:
         claims = verify_signature(site, token)
     except InvalidToken as exc:
         raise Unauthenticated(f"Invalid access token: {exc}") from None
-    found = await anyio.to_thread.run_sync(_lookup, site, claims["jti"])
-    if found is None:
+    row = await anyio.to_thread.run_sync(_lookup, site, claims["jti"])
+    if row is None:
         raise Unauthenticated("The access token is expired, revoked or unknown")
-    row, user = found
+    has_user = row.acl_group is not None
 
     granted = frozenset(scopes.split(row.scope))
     caller = Caller(
@@ -50,8 +50,8 @@ async def token_info(token: str, required_scopes=None, request=None) -> dict:
         client_id=row.client_id,
         scopes=granted,
         jti=row.jti,
-        user_uuid=row.user_uuid if user is not None else None,
-        acl_group=user.acl_group if user is not None else None,
+        user_uuid=row.user_uuid if has_user else None,
+        acl_group=row.acl_group,
         patient_uuid=row.patient_uuid,
     )
     info.caller = caller
