@@ -162,6 +162,10 @@ def to_response(request, exc: Exception) -> ConnexionResponse:
         named = " ".join(fields or {}) + " " + message
         oauth_error = ("invalid_redirect_uri" if "redirect_uri" in named
                        else "invalid_client_metadata")
+    if (api == "oauth2" and status == 400 and path.rstrip("/").endswith("/token")
+            and fields and "grant_type" in fields and "required" not in message):
+        # RFC 6749 section 5.2: a grant type this server does not offer.
+        oauth_error = "unsupported_grant_type"
     if status >= 500:
         log.error("unhandled error on %s %s", request.method, path, exc_info=exc)
     body, media_type = error_body(api, status, message, fields, oauth_error)

@@ -210,3 +210,18 @@ def test_turning_the_switch_on_enables_the_grant_and_off_again_disables_it(clien
         fresh_site.set_global("oauth_password_grant", "0")
     r = client.post("/oauth2/passwordoff/token", data=form(site_client))
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
+
+
+def test_an_unknown_grant_type_is_unsupported_grant_type(client, app_client):
+    r = client.post("/oauth2/default/token", data={
+        "grant_type": "urn:example:made-up", "client_id": app_client["client_id"],
+        "client_secret": app_client["client_secret"]})
+    assert r.status_code == 400
+    assert r.json()["error"] == "unsupported_grant_type"
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_a_missing_grant_type_is_invalid_request(client, app_client):
+    r = client.post("/oauth2/default/token", data={"client_id": app_client["client_id"]})
+    assert r.status_code == 400
+    assert r.json()["error"] == "invalid_request"
