@@ -162,6 +162,10 @@ def revoke_access_token(session: Session, jti: str) -> None:
 
 def revoke_refresh_family(session: Session, family_id: str) -> None:
     """Kill a refresh token family and every access token minted from it."""
+    # Lock the family's rows in one order first: concurrent reuses of one token each
+    # revoke the family, and locking in arbitrary order deadlocks them on PostgreSQL.
+    session.execute(select(OAuthRefreshToken.id).where(OAuthRefreshToken.family_id == family_id)
+                    .order_by(OAuthRefreshToken.id).with_for_update()).all()
     # One statement each, the family read inside the UPDATE: a token a concurrent
     # request just committed to the family is caught too (no stale snapshot of ids).
     session.execute(update(OAuthRefreshToken).where(OAuthRefreshToken.family_id == family_id)
