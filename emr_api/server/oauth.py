@@ -276,8 +276,13 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token):
         session = _session()
+        # Locked from the first read: concurrent exchanges of one token queue here, so
+        # each sees the last one's outcome and none holds other family rows while waiting
+        # (which deadlocked PostgreSQL when several losers revoked the family at once).
         row = session.execute(
-            select(OAuthRefreshToken).where(OAuthRefreshToken.token_hash == sha256(refresh_token))
+            select(OAuthRefreshToken)
+            .where(OAuthRefreshToken.token_hash == sha256(refresh_token))
+            .with_for_update()
         ).scalar_one_or_none()
         if row is None or row.revoked or row.expires_at <= utcnow():
             return None
