@@ -465,22 +465,6 @@ def start(site: Site, session: Session, uri: str, query: list[tuple[str, str]]) 
     return _login_page(site, ticket, client, username=params.get("login_hint", ""))
 
 
-def _authenticate(session: Session, role: str, username: str, password: str,
-                  email: str) -> Subject | None:
-    if role == "users":
-        user = session.execute(select(User).where(
-            User.username == username, User.active.is_(True))).scalar_one_or_none()
-        if oauth.check_password(user.password_hash if user else None, password) and user:
-            return Subject(role="users", user_uuid=user.uuid)
-        return None
-    patient = session.execute(select(Patient).where(
-        Patient.portal_username == username)).scalar_one_or_none()
-    ok = oauth.check_password(patient.portal_password_hash if patient else None, password)
-    if ok and patient and email and (patient.email or "").lower() == email.lower():
-        return Subject(role="patient", user_uuid=patient.uuid, patient_uuid=patient.uuid)
-    return None
-
-
 def login(site: Site, session: Session, form: dict) -> Answer:
     """POST /authorize/login: check the credentials, then show the consent page."""
     try:
@@ -499,7 +483,7 @@ def login(site: Site, session: Session, form: dict) -> Answer:
     if role not in roles:
         return _login_page(site, form["ticket"], client, status=400, username=username,
                            error="Choose how you sign in.")
-    subject = _authenticate(session, role, username, form.get("password") or "",
+    subject = oauth.authenticate(session, role, username, form.get("password") or "",
                             (form.get("email") or "").strip())
     if subject is None:
         return _login_page(site, form["ticket"], client, status=401, username=username, role=role,

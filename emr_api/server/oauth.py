@@ -211,6 +211,28 @@ class AccessCredential:
         return self.row.client_id == client.get_client_id()
 
 
+def authenticate(session: Session, role: str | None, username: str, password: str,
+                 email: str = "") -> Subject | None:
+    """Who these credentials belong to: a staff user (`users`), or a portal patient
+    (`patient`, whose email must match too). Used by the password grant and the login page."""
+    if role == "users":
+        user = session.execute(
+            select(User).where(User.username == username, User.active.is_(True))
+        ).scalar_one_or_none()
+        if check_password(user.password_hash if user else None, password) and user:
+            return Subject(role="users", user_uuid=user.uuid)
+        return None
+    if role != "patient":
+        return None
+    patient = session.execute(
+        select(Patient).where(Patient.portal_username == username)
+    ).scalar_one_or_none()
+    ok = check_password(patient.portal_password_hash if patient else None, password)
+    if ok and patient and email and (patient.email or "").lower() == email.lower():
+        return Subject(role="patient", user_uuid=patient.uuid, patient_uuid=patient.uuid)
+    return None
+
+
 # --- grants ---------------------------------------------------------------------------
 
 def grantable_scope(requested: str | None, client: Client, role: str) -> str:
@@ -246,21 +268,8 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
 
     def authenticate_user(self, username, password):
         form = self.request.form
-        session = _session()
-        if form.get("user_role") == "users":
-            user = session.execute(
-                select(User).where(User.username == username, User.active.is_(True))
-            ).scalar_one_or_none()
-            if check_password(user.password_hash if user else None, password) and user:
-                return Subject(role="users", user_uuid=user.uuid)
-            return None
-        patient = session.execute(
-            select(Patient).where(Patient.portal_username == username)
-        ).scalar_one_or_none()
-        ok = check_password(patient.portal_password_hash if patient else None, password)
-        if ok and patient and (patient.email or "").lower() == form.get("email", "").lower():
-            return Subject(role="patient", user_uuid=patient.uuid, patient_uuid=patient.uuid)
-        return None
+        return authenticate(_session(), form.get("user_role"), username, password,
+                            form.get("email", ""))
 
     def create_token_response(self):
         token = self.generate_token(user=self.request.user, scope=self.request.scope)
