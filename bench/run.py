@@ -145,7 +145,7 @@ def server_env(data_dir: Path) -> dict:
 
 
 def init_site(data_dir: Path, patients: int, env: dict) -> Path:
-    argv = [sys.executable, "-m", "emr_api.server.cli", "init", "--data-dir", str(data_dir),
+    argv = [sys.executable, "-m", "emr_api.cli", "init", "--data-dir", str(data_dir),
             "--demo-patients", str(patients)]
     done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=900)
@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
         base_port = free_port()
         while base_port == emr_port:
             base_port = free_port()
-        emr = Server("emr-api", [sys.executable, "-m", "emr_api.server.cli", "serve",
+        emr = Server("emr-api", [sys.executable, "-m", "emr_api.cli", "serve",
                                  "--http", "--host", HOST, "--port", str(emr_port),
                                  "--workers", "1", "--data-dir", str(data_dir)],
                      env, emr_port, "/apis/default/api/version", data_dir / "emr-api.log")

@@ -13,15 +13,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-from emr_api.config import Settings, test_database_kinds, test_database_server_url
-from emr_api.db import demo
-from emr_api.server import specs
+from emr_api.settings import Settings, test_database_kinds, test_database_server_url
+from emr_api.cli import demo
+from emr_api.codegen import scope_catalogue
 from emr_api.server.app import create_app
 
 # Every scope the specs offer in v1 form: what a fully trusted test app registers.
 ALL_SCOPES = " ".join(
     ["openid", "offline_access", "api:oemr", "api:fhir", "api:port"]
-    + [s for s in specs.scopes_supported() if s.endswith((".read", ".write"))]
+    + [s for s in scope_catalogue.catalogue() if s.endswith((".read", ".write"))]
 )
 BASE_URL = "https://localhost:9300"
 

@@ -1,38 +1,28 @@
-"""The scope catalogue, derived from the YAML: every resource scope an operation requires,
-in each form a client may ask for it (v1 read/write, v2 letters), plus the plain scopes."""
+"""The scope catalogue, derived from the operations: every resource scope an operation
+requires, in each form a client may ask for it (v1 read/write, v2 letters), plus the plain
+scopes. It is `scopes_supported` in discovery, and what registration accepts."""
 
 from __future__ import annotations
 
-from emr_api.server import scopes
+from functools import lru_cache
+
+from emr_api import scopes
+from emr_api.codegen.operations import operations
 
 
-def required_scopes(spec: dict) -> set[str]:
-    found: set[str] = set()
-    for path_item in spec.get("paths", {}).values():
-        for op in path_item.values():
-            if not isinstance(op, dict):
-                continue
-            for requirement in op.get("security", []):
-                for needed in requirement.values():
-                    found.update(needed)
-    return found
+@lru_cache(maxsize=1)
+def resources() -> frozenset[str]:
+    """The resource names scopes may mention."""
+    return frozenset(parsed[1] for op in operations() for s in op.scopes
+                     if (parsed := scopes.parse(s)))
 
 
-def resources(specs: list[dict]) -> set[str]:
-    out = set()
-    for spec in specs:
-        for s in required_scopes(spec):
-            parsed = scopes.parse(s)
-            if parsed:
-                out.add(parsed[1])
-    return out
-
-
-def catalogue(specs: list[dict]) -> list[str]:
+@lru_cache(maxsize=1)
+def catalogue() -> tuple[str, ...]:
     """scopes_supported: plain scopes, then per context/resource the v1 and v2 forms."""
     by_resource: dict[tuple[str, str], set[str]] = {}
-    for spec in specs:
-        for s in required_scopes(spec):
+    for op in operations():
+        for s in op.scopes:
             parsed = scopes.parse(s)
             if parsed:
                 by_resource.setdefault((parsed[0], parsed[1]), set()).update(parsed[2])
@@ -51,4 +41,9 @@ def catalogue(specs: list[dict]) -> list[str]:
             forms.append("cu" + ("d" if "d" in letters else ""))
         for form in dict.fromkeys(forms):
             out.append(f"{ctx}/{res}.{form}")
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
+
+
+def is_known(scope: str) -> bool:
+    """Whether a requested scope names something this server offers."""
+    return scopes.is_known(scope, resources())

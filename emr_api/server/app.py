@@ -1,43 +1,44 @@
-"""The app factory: one Connexion AsyncApp serving every API from its YAML, wrapped by
-the site edge.
+"""The app factory: one Connexion AsyncApp serving every API of the API table from its
+bundled YAML, wrapped by the site edge.
 
 Why AsyncApp: measured on this 2-core machine (see README, "Performance"), Connexion's
 AsyncApp with sync handlers in the thread pool serves about twice what FlaskApp does,
-and our handlers are sync SQLAlchemy code, so they run in that pool. The OAuth2 server
-is Authlib's protocol core behind the same app (see `server/oauth.py`)."""
+and our handlers are sync SQLAlchemy code, so they run in that pool."""
 
 from __future__ import annotations
 
 import logging
 
-import copy
-
 from connexion import AsyncApp
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 
-from emr_api.config import OPENAPI_DIR, Settings
-from emr_api.server import errors, oauth, security, specs
+from emr_api.codegen import apis, loader
+from emr_api.server import errors
+from emr_api.server.docs import SiteSwaggerUIMiddleware
 from emr_api.server.edge import SiteEdge
-from emr_api.server.sites import SiteRegistry
 from emr_api.server.validation import NamedParameterValidator
+from emr_api.settings import Settings
+from emr_api.sites import SiteRegistry
+
+MIDDLEWARES = [SiteSwaggerUIMiddleware if m is SwaggerUIMiddleware else m
+               for m in ConnexionMiddleware.default_middlewares]
 
 
 def build_connexion(settings: Settings) -> AsyncApp:
-    app = AsyncApp(__name__, specification_dir=str(OPENAPI_DIR))
+    app = AsyncApp(__name__, middlewares=list(MIDDLEWARES))
     ui = SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui")
-    oauth.KNOWN_RESOURCES.update(specs.known_resources())
-    for name, base_path in specs.APIS:
-        spec = specs.load(name)
-        security.register_spec(spec)
+    for api in apis.SERVED:
         app.add_api(
-            copy.deepcopy(spec),  # Connexion resolves refs in place
-            base_path=base_path,
+            loader.bundled(api.spec),  # a copy: Connexion resolves references in place
+            base_path=api.mount,
             strict_validation=True,
             validate_responses=settings.validate_responses,
             pythonic_params=False,
             swagger_ui_options=ui,
             validator_map={"parameter": NamedParameterValidator},
-            name=name.removesuffix(".yaml"),
+            name=api.name,
         )
     errors.register(app)
     return app

@@ -1,5 +1,5 @@
 """The audit log: one row per API request (who, which client, which token, what route,
-which patient, what status). Never the token, a secret or a request body."""
+which patient, what status). Never the token, a secret, a query string or a body."""
 
 from __future__ import annotations
 
@@ -8,25 +8,24 @@ import logging
 from sqlalchemy import insert
 
 from emr_api.db.models import AuditLog, utcnow
-from emr_api.server.context import RequestInfo
+from emr_api.request_context import RequestInfo
 
 log = logging.getLogger("emr_api.audit")
 
 
-def write_audit_row(info: RequestInfo, method: str, path: str, status: int,
-                    duration_ms: int) -> None:
-    caller = info.caller
+def write_audit_row(info: RequestInfo, status: int, duration_ms: int) -> None:
+    access = info.access
     row = dict(
         at=utcnow(),
         site=info.site.name,
         request_id=info.request_id,
-        user_uuid=(caller.user_uuid or caller.patient_uuid) if caller else None,
-        user_role=caller.role if caller else None,
-        client_id=caller.client_id if caller else info.extra.get("client_id"),
-        token_jti=caller.jti if caller else None,
-        method=method,
-        route=path[:255],
-        patient_uuid=info.patient_uuid or (caller.patient_uuid if caller else None),
+        user_uuid=access.identity.subject if access else None,
+        user_role=access.role.value if access else None,
+        client_id=access.client_id if access else info.audit.client_id,
+        token_jti=access.jti if access else None,
+        method=info.method,
+        route=info.path[:255],
+        patient_uuid=info.audit.patient_uuid or (access.patient_uuid if access else None),
         status=status,
         duration_ms=duration_ms,
     )

@@ -15,7 +15,7 @@ from connexion.validators.parameter import (
 )
 from jsonschema import ValidationError
 
-from emr_api.server.errors import ValidationFailed
+from emr_api.errors import ValidationFailed
 
 
 class NamedParameterValidator(ParameterValidator):

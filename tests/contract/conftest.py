@@ -17,8 +17,8 @@ import pytest
 from schemathesis.core.parameters import ParameterLocation
 from starlette.testclient import TestClient
 
-from emr_api.config import Settings
-from emr_api.db import demo
+from emr_api.settings import Settings
+from emr_api.cli import demo
 from emr_api.server.app import create_app
 from tests.conftest import BASE_URL, _create_database, bearer, password_token, register_client
 

@@ -10,12 +10,11 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from emr_api.config import OPENAPI_DIR
+from emr_api.codegen import loader
 from tests.contract.conftest import API_BASE
 
-SPEC = yaml.safe_load((OPENAPI_DIR / "standard.yaml").read_text())
+SPEC = loader.bundled("standard/openapi.yaml")
 DATE_SCHEMAS = {"#/components/schemas/Date", "#/components/schemas/DateTime"}
 IMPOSSIBLE_DATES = ["2023-02-30", "2000-13-45", "1999-04-31"]
 # The only values a field of this shape can be wrong in that the pattern does not see.

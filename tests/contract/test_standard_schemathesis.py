@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 
-from emr_api.config import OPENAPI_DIR
+from emr_api.codegen import loader
 from tests.conftest import bearer, password_token, register_client
 from tests.contract.conftest import API_BASE, OAUTH_BASE
 
@@ -69,9 +69,9 @@ OAUTH2_CHECKS = [
 OAUTH2_OPERATIONS = ("/.well-known/openid-configuration", "/jwk", "/registration", "/token",
                      "/introspect", "/revoke", "/userinfo")
 
-standard = schemathesis.openapi.from_path(OPENAPI_DIR / "standard.yaml",
+standard = schemathesis.openapi.from_dict(loader.bundled("standard/openapi.yaml"),
                                           config=_config(STANDARD_CHECKS))
-oauth2 = schemathesis.openapi.from_path(OPENAPI_DIR / "oauth2.yaml",
+oauth2 = schemathesis.openapi.from_dict(loader.bundled("oauth2/openapi.yaml"),
                                         config=_config(OAUTH2_CHECKS)).include(
     path=list(OAUTH2_OPERATIONS))
 

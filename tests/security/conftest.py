@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from emr_api.db import demo
+from emr_api.cli import demo
 from tests.conftest import password_token, register_client
 
 API = "/apis/default/api"

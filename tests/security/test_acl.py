@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from emr_api.server import acl
-from emr_api.server.security import OPERATION_ACL
+from emr_api.auth import acl
+from emr_api.codegen import operations
 from tests.conftest import bearer, password_token
 from tests.security.conftest import API
 
@@ -27,8 +27,9 @@ def patient_uuid(client, admin) -> str:
 
 
 def test_the_yaml_acls_are_loaded(app):
-    assert OPERATION_ACL["emr_api.handlers.standard.patient.create_patient"] == ("patients", "demo")
-    assert OPERATION_ACL["emr_api.handlers.standard.facility.create_facility"] == ("admin", "super")
+    acl_of = {op.operation_id: op.acl for op in operations.operations()}
+    assert acl_of["emr_api.handlers.standard.patient.create_patient"] == ("patients", "demo")
+    assert acl_of["emr_api.handlers.standard.facility.create_facility"] == ("admin", "super")
 
 
 @pytest.mark.parametrize("group,section,subsection,allowed", [

@@ -14,7 +14,7 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import update
 
 from emr_api.db.models import User
-from emr_api.server.oauth import hash_password
+from emr_api.auth.passwords import hash_password
 from tests.conftest import bearer, password_token
 from tests.security.conftest import API, claims_of
 

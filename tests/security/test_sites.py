@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from emr_api.server.sites import valid_site_name
+from emr_api.sites import valid_site_name
 
 
 def tree(root) -> set[str]:

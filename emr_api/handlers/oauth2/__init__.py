@@ -1,23 +1,30 @@
-"""OAuth2 / OIDC handlers: translate the HTTP request for Authlib's core, run it inside
-the site's one write transaction, and hand back its answer."""
+"""OAuth2 / OIDC handlers: translate the HTTP request (from the request context) into
+Authlib's request objects, run it through the authorization server inside the site's one
+write transaction, and hand back its answer."""
 
-from connexion import request
+from __future__ import annotations
 
-from emr_api.server import context, oauth
+from emr_api import request_context
+from emr_api.oauth2 import call
+from emr_api.oauth2.requests import BodyJsonRequest, FormRequest
 
 
-def run(call, form: dict | None = None, json_body: dict | None = None):
-    site = context.site()
-    # Authlib refuses non-https URIs; transport security is the deployment's (TLS here,
-    # or a TLS-terminating proxy with --http), so the request URI is named by the issuer.
-    uri = site.issuer + request.url.path.removeprefix(request.scope.get("root_path", ""))
+def request_uri() -> str:
+    """The request's URI as Authlib sees it. Authlib refuses non-https URIs; transport
+    security is the deployment's (TLS here, or a TLS-terminating proxy with --http), so
+    the URI is named by the issuer."""
+    info = request_context.current()
+    return info.site.issuer + info.site_path
+
+
+def run(fn, form: dict | None = None, json_body: dict | None = None):
+    info = request_context.current()
     if json_body is not None:
-        req = oauth.BodyJsonRequest(request.method, uri, request.headers, json_body)
+        request = BodyJsonRequest(info.method, request_uri(), info.headers, json_body)
     else:
-        req = oauth.FormRequest(request.method, uri, request.headers, form or {},
-                                dict(request.query_params))
-    with site.db.write() as session:
-        status, body, headers = oauth.run(site, session, call, req)
-    if isinstance(body, dict) and "client_id" in body and "error" not in body:
-        context.request_info().extra["client_id"] = body["client_id"]
+        request = FormRequest(info.method, request_uri(), info.headers, form or {},
+                              dict(info.query_items))
+    with info.site.db.write() as session:
+        (status, body, headers), done = call.run(info.site, session, fn, request)
+    info.audit.client_id = done.client_id
     return body, status, headers

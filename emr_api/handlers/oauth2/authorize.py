@@ -1,42 +1,37 @@
 """The browser endpoints: authorization (login and consent pages) and logout. They
-answer HTML pages or redirects; the logic is in `emr_api.server.authorize`."""
+answer HTML pages or redirects; the flow is in `emr_api.oauth2.pages`."""
 
-from connexion import request
-
-from emr_api.server import authorize, context
-
-
-def _uri(site) -> str:
-    return site.issuer + request.url.path.removeprefix(request.scope.get("root_path", ""))
+from emr_api import request_context
+from emr_api.handlers.oauth2 import request_uri
+from emr_api.oauth2 import pages
 
 
-def _reply(answer: authorize.Answer):
+def _reply(answer: pages.Answer):
     return answer.body, answer.status, answer.headers
 
 
 def start(**_params):
-    site = context.site()
-    with site.db.read() as session:
-        answer = authorize.start(site, session, _uri(site),
-                                 list(request.query_params.multi_items()))
+    info = request_context.current()
+    with info.site.db.read() as session:
+        answer = pages.start(info.site, session, request_uri(), info.query_items)
     return _reply(answer)
 
 
 def login(body):
-    site = context.site()
-    with site.db.read() as session:
-        return _reply(authorize.login(site, session, body))
+    info = request_context.current()
+    with info.site.db.read() as session:
+        return _reply(pages.login(info.site, session, body))
 
 
 def consent(body):
-    site = context.site()
-    with site.db.write() as session:
-        answer = authorize.consent(site, session, f"{site.issuer}/authorize", body)
+    info = request_context.current()
+    with info.site.db.write() as session:
+        answer = pages.consent(info.site, session, f"{info.site.issuer}/authorize", body)
     return _reply(answer)
 
 
 def logout(**_params):
-    site = context.site()
-    with site.db.write() as session:
-        answer = authorize.logout(site, session, _uri(site), dict(request.query_params))
+    info = request_context.current()
+    with info.site.db.write() as session:
+        answer = pages.logout(info.site, session, request_uri(), dict(info.query_items))
     return _reply(answer)

@@ -1,16 +1,26 @@
-"""Standard API handlers, one module per resource, one function per operationId.
-The helpers here shape answers as OpenEMR's envelope."""
+"""The Standard API's wire format: OpenEMR's envelope, paging links, and the request's
+site and caller (from the request context the server set)."""
 
-from emr_api.server import context
-from emr_api.server.errors import envelope
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from emr_api import request_context
+from emr_api.identity import Access
+from emr_api.services.resources import Page
 
 
-def site_db():
-    return context.site().db
-
-
-def url_for(path: str) -> str:
-    return context.site().api_url("api") + path
+def envelope(data=None, *, validation=None, internal=None, links=None) -> dict:
+    body = {
+        "validationErrors": validation if validation is not None else [],
+        "internalErrors": internal if internal is not None else [],
+        "data": data if data is not None else [],
+    }
+    if links is not None:
+        body["links"] = links
+    return body
 
 
 def ok(data, status: int = 200):
@@ -21,5 +31,57 @@ def created(data):
     return envelope(data), 201
 
 
-def listing(page):
-    return envelope(page.items, links=page.links), 200
+def access() -> Access:
+    return request_context.current().access
+
+
+@contextmanager
+def reading():
+    """A read session of the request's site."""
+    with request_context.current().site.db.read() as session:
+        yield session
+
+
+@contextmanager
+def writing():
+    """The request's one write transaction: committed when the block ends, rolled back
+    on any error."""
+    with request_context.current().site.db.write() as session:
+        yield session
+
+
+def touched_patient(puuid: str | None) -> None:
+    """Name the patient this request read or wrote, for the audit row."""
+    if puuid:
+        request_context.current().audit.patient_uuid = puuid
+
+
+def listing(page: Page, items: list, path: str, params: dict):
+    """A page in the envelope, with first/previous/next links that keep the caller's
+    filters and sort; `next` only when another row exists."""
+    info = request_context.current()
+    url = info.site.url(info.api.base_path(info.site.name) + path)
+    kept = {k: v for k, v in params.items() if v is not None}
+
+    def link(offset: int) -> str:
+        return f"{url}?{urlencode({**kept, '_limit': page.limit, '_offset': offset})}"
+
+    links = {
+        "first": link(0),
+        "previous": link(max(page.offset - page.limit, 0)) if page.offset > 0 else None,
+        "next": link(page.offset + page.limit) if page.has_more else None,
+    }
+    return envelope(items, links=links), 200
+
+
+def wire_value(value):
+    """A column value as OpenEMR writes it: `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DD`."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def fields_of(row, names) -> dict:
+    return {name: wire_value(getattr(row, name)) for name in names}

@@ -1,29 +1,56 @@
-"""Standard API: /patient/{puuid}/encounter. Thin: arguments in, one service call, the
-envelope out."""
+"""Standard API: /patient/{puuid}/encounter. OpenEMR's encounter row: `id` is `eid`, `uuid`
+is `euuid`, with the patient's ids, the class title and the billing facility's name."""
 
-from emr_api.handlers.standard import created, listing, ok, site_db, url_for
+from emr_api.handlers.standard import (
+    access,
+    created,
+    fields_of,
+    listing,
+    ok,
+    reading,
+    touched_patient,
+    writing,
+)
 from emr_api.services import encounters
+
+OUTPUT = ("eid", "encounter", "date", "onset_date", "reason", "facility", "facility_id",
+          "billing_facility", "sensitivity", "pc_catid", "class_code", "pos_code",
+          "provider_id", "supervisor_id", "referring_provider_id", "external_id", "pid",
+          "last_updated")
+
+
+def to_api(e, patient, facility_names: dict) -> dict:
+    return {**fields_of(e, OUTPUT), "id": e.eid, "uuid": e.uuid, "euuid": e.uuid,
+            "puuid": patient.uuid, "class_title": encounters.CLASS_TITLES.get(e.class_code or ""),
+            "billing_facility_name": facility_names.get(e.billing_facility)}
 
 
 def search_encounters(puuid, _limit=None, _offset=None, _sort=None):
-    with site_db().read() as s:
-        page = encounters.search(s, puuid, sort=_sort, limit=_limit, offset=_offset,
-                                 url=url_for(f"/patient/{puuid}/encounter"))
-    return listing(page)
+    with reading() as s:
+        patient, page = encounters.search(s, access(), puuid, sort=_sort, limit=_limit,
+                                          offset=_offset)
+        touched_patient(patient.uuid)
+        names = encounters.facility_names(s, page.items)
+        items = [to_api(e, patient, names) for e in page.items]
+    return listing(page, items, f"/patient/{puuid}/encounter", {"_sort": _sort})
 
 
 def get_encounter(puuid, euuid):
-    with site_db().read() as s:
-        return ok(encounters.get(s, puuid, euuid))
+    with reading() as s:
+        patient, e = encounters.find(s, access(), puuid, euuid)
+        touched_patient(patient.uuid)
+        return ok(to_api(e, patient, encounters.facility_names(s, [e])))
 
 
 def create_encounter(puuid, body):
-    with site_db().write() as s:
-        e = encounters.create(s, puuid, body)
-        return created({"eid": e.eid, "euuid": e.uuid, "encounter": e.encounter,
-                        "uuid": e.uuid})
+    with writing() as s:
+        patient, e = encounters.create(s, access(), puuid, body)
+        touched_patient(patient.uuid)
+        return created({"eid": e.eid, "euuid": e.uuid, "encounter": e.encounter, "uuid": e.uuid})
 
 
 def update_encounter(puuid, euuid, body):
-    with site_db().write() as s:
-        return ok(encounters.update(s, puuid, euuid, body))
+    with writing() as s:
+        patient, e = encounters.update(s, access(), puuid, euuid, body)
+        touched_patient(patient.uuid)
+        return ok(to_api(e, patient, encounters.facility_names(s, [e])))

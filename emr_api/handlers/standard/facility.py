@@ -1,27 +1,19 @@
-"""Standard API: /facility. Thin: arguments in, one service call, the envelope out."""
+"""Standard API: /facility. Flags answer as 0/1, as OpenEMR's."""
 
-from emr_api.handlers.standard import created, listing, ok, site_db, url_for
+from emr_api.handlers.standard import fields_of
+from emr_api.handlers.standard.resource import ResourceOperations
 from emr_api.services import facilities
 
 
-def search_facilities(_limit=None, _offset=None, _sort=None, **filters):
-    with site_db().read() as s:
-        page = facilities.search(s, filters, sort=_sort, limit=_limit, offset=_offset,
-                                 url=url_for("/facility"))
-    return listing(page)
+def to_api(f) -> dict:
+    body = fields_of(f, ("id", "uuid", *facilities.SPEC.writable))
+    for name in facilities.FLAGS:
+        body[name] = 1 if getattr(f, name) else 0
+    return body
 
 
-def get_facility(fuuid):
-    with site_db().read() as s:
-        return ok(facilities.to_api(facilities.find(s, fuuid)))
-
-
-def create_facility(body):
-    with site_db().write() as s:
-        f = facilities.create(s, body)
-        return created({"id": f.id, "uuid": f.uuid})
-
-
-def update_facility(fuuid, body):
-    with site_db().write() as s:
-        return ok(facilities.to_api(facilities.update(s, fuuid, body)))
+_ops = ResourceOperations(facilities.SPEC, "/facility", represent=to_api)
+search_facilities = _ops.search
+get_facility = _ops.get
+create_facility = _ops.create
+update_facility = _ops.update

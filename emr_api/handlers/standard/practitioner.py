@@ -1,27 +1,17 @@
-"""Standard API: /practitioner. Thin: arguments in, one service call, the envelope out."""
+"""Standard API: /practitioner. `active` answers as 0/1, as OpenEMR's."""
 
-from emr_api.handlers.standard import created, listing, ok, site_db, url_for
+from emr_api.handlers.standard import fields_of
+from emr_api.handlers.standard.resource import ResourceOperations
 from emr_api.services import practitioners
 
 
-def search_practitioners(_limit=None, _offset=None, _sort=None, **filters):
-    with site_db().read() as s:
-        page = practitioners.search(s, filters, sort=_sort, limit=_limit, offset=_offset,
-                                    url=url_for("/practitioner"))
-    return listing(page)
+def to_api(p) -> dict:
+    return {**fields_of(p, ("id", "uuid", *practitioners.SPEC.writable)),
+            "active": 1 if p.active else 0}
 
 
-def get_practitioner(pruuid):
-    with site_db().read() as s:
-        return ok(practitioners.to_api(practitioners.find(s, pruuid)))
-
-
-def create_practitioner(body):
-    with site_db().write() as s:
-        p = practitioners.create(s, body)
-        return created({"id": p.id, "uuid": p.uuid})
-
-
-def update_practitioner(pruuid, body):
-    with site_db().write() as s:
-        return ok(practitioners.to_api(practitioners.update(s, pruuid, body)))
+_ops = ResourceOperations(practitioners.SPEC, "/practitioner", represent=to_api)
+search_practitioners = _ops.search
+get_practitioner = _ops.get
+create_practitioner = _ops.create
+update_practitioner = _ops.update

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from emr_api.db.models import Encounter, Facility, Patient, Practitioner, User
-from emr_api.server.oauth import hash_password
-from emr_api.server.sites import Site
+from emr_api.auth.passwords import hash_password
+from emr_api.sites import Site
 
 # username, password, ACL group, first name, last name
 DEMO_USERS = [

@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from emr_api.config import Settings
+from emr_api.settings import Settings
 
 
 def _settings(args) -> Settings:
@@ -25,13 +25,13 @@ def _settings(args) -> Settings:
 
 
 def _registry(settings: Settings):
-    from emr_api.server.sites import SiteRegistry
+    from emr_api.sites import SiteRegistry
     return SiteRegistry(settings)
 
 
 def cmd_init(args) -> int:
     """Create site "default" (migrated, keyed) with the demo users; optionally demo data."""
-    from emr_api.db import demo
+    from emr_api.cli import demo
 
     settings = _settings(args)
     registry = _registry(settings)
@@ -46,7 +46,7 @@ def cmd_init(args) -> int:
         missing = max(args.demo_patients - have + 1, 0)  # +1: the demo portal patient
         if missing:
             _fill(site, missing)
-    print(f"site 'default' ready at {site.api_url('api')} (database: {_safe_url(site.db.url)})")
+    print(f"site 'default' ready at {_api_url(site)} (database: {_safe_url(site.db.url)})")
     print("demo users: admin/pass (administrator), physician/physician, "
           "receptionist/receptionist (front office); portal patient phil/phil "
           "(email phil@example.com). FOR DEMONSTRATION ONLY.")
@@ -58,7 +58,7 @@ def cmd_init(args) -> int:
 def _fill(site, patients: int) -> None:
     from tqdm import tqdm
 
-    from emr_api.db import demo
+    from emr_api.cli import demo
 
     with tqdm(total=patients, unit="patient", desc=f"demo data for '{site.name}'") as bar:
         made = demo.generate(site, patients, progress=bar.update)
@@ -73,21 +73,21 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_site_add(args) -> int:
-    from emr_api.server.sites import valid_site_name
+    from emr_api.sites import valid_site_name
 
     if not valid_site_name(args.name):
         print("site names are 1-63 characters of A-Z a-z 0-9 _ -", file=sys.stderr)
         return 2
     registry = _registry(_settings(args))
     site = registry.create(args.name, args.site_database_url)
-    print(f"site '{site.name}' ready at {site.api_url('api')} "
+    print(f"site '{site.name}' ready at {_api_url(site)} "
           f"(database: {_safe_url(site.db.url)}); password grant off")
     registry.close()
     return 0
 
 
 def cmd_set_global(args) -> int:
-    from emr_api.server.sites import DEFAULT_GLOBALS
+    from emr_api.sites import DEFAULT_GLOBALS
 
     if args.name not in DEFAULT_GLOBALS:
         print(f"unknown global; known: {', '.join(sorted(DEFAULT_GLOBALS))}", file=sys.stderr)
@@ -108,7 +108,7 @@ def cmd_serve(args) -> int:
     _registry(settings).get("default")
     ssl = {}
     if not settings.http:
-        from emr_api.server.tls import ensure_certificate
+        from emr_api.cli.tls import ensure_certificate
         cert, key = ensure_certificate(settings.data_dir)
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
@@ -121,6 +121,11 @@ def cmd_serve(args) -> int:
         proxy_headers=settings.http, **ssl,
     )
     return 0
+
+
+def _api_url(site) -> str:
+    from emr_api.codegen.apis import BY_NAME
+    return site.url(BY_NAME["standard"].base_path(site.name))
 
 
 def _safe_url(url: str) -> str:

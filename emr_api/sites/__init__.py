@@ -16,11 +16,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from emr_api.config import Settings
 from emr_api.db.engine import Database
 from emr_api.db.migrate import upgrade
 from emr_api.db.models import Global
-from emr_api.server import keys
+from emr_api.settings import Settings
+from emr_api.sites import keys
 
 SITE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 
@@ -65,8 +65,9 @@ class Site:
     def issuer(self) -> str:
         return f"{self.base_url}/oauth2/{self.name}"
 
-    def api_url(self, api: str) -> str:
-        return f"{self.base_url}/apis/{self.name}/{api}"
+    def url(self, path: str) -> str:
+        """An absolute URL of this server for a path such as `/apis/<site>/api`."""
+        return f"{self.base_url}{path}"
 
     def globals_stale(self) -> bool:
         return time.monotonic() - self._globals_at > GLOBALS_TTL_SECONDS

@@ -7,9 +7,6 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-OPENAPI_DIR = REPO_ROOT / "openapi"
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -1,4 +1,5 @@
-"""OpenEMR / SMART scope grammar.
+"""OpenEMR / SMART scope grammar: plain string rules, no I/O, shared by the scope
+catalogue (codegen), the bearer check (auth) and the authorization server (oauth2).
 
 Resource scopes are `<context>/<resource>.<permissions>` where context is user, patient
 or system; permissions are v1 `read` / `write` or a v2 ordered subset of `cruds`.
@@ -12,7 +13,6 @@ import re
 from functools import lru_cache
 
 CONTEXTS = ("user", "patient", "system")
-API_SCOPES = {"api": "api:oemr", "portal": "api:port", "fhir": "api:fhir"}
 # Scopes that are not resource scopes, as OpenEMR publishes them.
 PLAIN_SCOPES = (
     "openid", "fhirUser", "online_access", "offline_access", "launch", "launch/patient",

@@ -1,0 +1,50 @@
+"""From a verified token to the caller's Access, and the checks every protected operation
+makes: the API's own scope, the operation's scopes (v1 and v2 forms alike), its ACL."""
+
+from __future__ import annotations
+
+from emr_api import scopes
+from emr_api.auth import acl
+from emr_api.auth.tokens import InvalidToken, audience_of, token_standing, verify_signature
+from emr_api.codegen.apis import Api
+from emr_api.errors import Forbidden, Unauthenticated
+from emr_api.identity import Access, Identity, Role
+from emr_api.sites import Site
+
+
+def verify(site: Site, api: Api, token: str) -> dict:
+    """The token's claims if it is a valid access token of this site for this API."""
+    try:
+        return verify_signature(site, token, audience_of(site, api))
+    except InvalidToken as exc:
+        raise Unauthenticated(f"Invalid access token: {exc}") from None
+
+
+def standing(site: Site, claims: dict) -> Access:
+    """The caller behind verified claims, from the token's row (revocation, the user's
+    standing and ACL group). Blocking: run it off the event loop."""
+    with site.db.read_connection() as conn:
+        row = token_standing(conn, claims["jti"])
+    if row is None:
+        raise Unauthenticated("The access token is expired, revoked or unknown")
+    role = Role(claims.get("role", Role.USER.value))
+    user_uuid = row.user_uuid if row.acl_group is not None else None
+    if role is Role.PATIENT:
+        user_uuid = row.patient_uuid
+    identity = Identity(role=role, user_uuid=user_uuid, patient_uuid=row.patient_uuid)
+    return Access(identity=identity, client_id=row.client_id,
+                  scopes=frozenset(scopes.split(row.scope)), acl_group=row.acl_group,
+                  jti=row.jti)
+
+
+def check(access: Access, api: Api, required: list[str] | tuple[str, ...],
+          needed_acl: tuple[str, str] | None) -> None:
+    """Raise Forbidden unless the access holds the API scope, the operation's scopes and,
+    for a staff user, the operation's ACL."""
+    if api.scope and api.scope not in access.scopes:
+        raise Forbidden(f"The access token lacks the '{api.scope}' scope this API requires")
+    missing = [s for s in required if not scopes.satisfies(access.scopes, s)]
+    if missing:
+        raise Forbidden(f"The access token lacks the scope(s): {' '.join(missing)}")
+    if needed_acl and access.role is Role.USER and not acl.allows(access.acl_group, *needed_acl):
+        raise Forbidden(f"The user is not allowed '{needed_acl[0]}/{needed_acl[1]}'")

@@ -1,0 +1,53 @@
+"""The four APIs of a site, one row each: where each is mounted, the scope a token needs
+for it, the site global that turns it on, the error shape it answers in, and its YAML.
+
+Everything that varies by API reads this table: the site edge (routing, the switch, the
+shape of an early error), the bearer check (API scope, audience), the app factory (which
+documents to serve). An API without a document is not served yet; the edge still knows its
+error shape and switch, so its URLs answer in its own shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    prefix: str  # the first path segment: "apis" or "oauth2"; the site name follows it
+    mount: str  # below /<prefix>/<site>: "/api", "/fhir", or "" (the OAuth2 endpoints)
+    scope: str | None  # the API-level scope every operation also needs
+    switch: str | None  # the site global that turns the API on or off
+    errors: str  # "envelope", "operation_outcome" or "oauth2": handlers/<api>/errors.py
+    spec: str | None  # the root YAML under emr_api/openapi/, or None while not served
+
+    def base_path(self, site: str) -> str:
+        return f"/{self.prefix}/{site}{self.mount}"
+
+
+APIS: tuple[Api, ...] = (
+    Api("standard", "apis", "/api", "api:oemr", "rest_api", "envelope", "standard/openapi.yaml"),
+    Api("portal", "apis", "/portal", "api:port", "rest_portal_api", "envelope", None),
+    Api("fhir", "apis", "/fhir", "api:fhir", "rest_fhir_api", "operation_outcome", None),
+    Api("oauth2", "oauth2", "", None, None, "oauth2", "oauth2/openapi.yaml"),
+)
+BY_NAME = {api.name: api for api in APIS}
+SERVED = tuple(api for api in APIS if api.spec)
+
+
+def match(path: str) -> tuple[Api, str] | None:
+    """The API a request path belongs to, and the site name in it (not yet checked)."""
+    parts = path.split("/")
+    if len(parts) >= 4 and parts[1] == "apis":
+        for api in APIS:
+            if api.prefix == "apis" and api.mount == "/" + parts[3]:
+                return api, parts[2]
+    elif len(parts) >= 3 and parts[1] == "oauth2":
+        return BY_NAME["oauth2"], parts[2]
+    return None
+
+
+def guess(path: str) -> Api:
+    """For a path no API serves: the API whose error shape an answer should take."""
+    found = match(path)
+    return found[0] if found else BY_NAME["standard"]

@@ -1,0 +1,138 @@
+"""One loader for the hand-maintained YAML under `emr_api/openapi/`.
+
+An API's root document (`standard/openapi.yaml`) joins per-resource files with ordinary
+`$ref`s (`patient.yaml#/paths/~1patient`); shared parts live in `components/`. Bundling
+turns it into the one self-contained document Connexion, Swagger UI and Schemathesis read:
+
+- a `$ref` to `<file>#/components/<kind>/<name>` becomes `#/components/<kind>/<name>` of
+  the bundle (two different definitions under one name are an error, not a silent pick);
+- any other cross-file `$ref` (a path item) is inlined;
+- `{x-envelope: <schema>}` expands to the Standard API's envelope with `data` of that
+  schema, `{x-envelope-page: <schema>}` to the paged list envelope (`links`, `data` an
+  array of it), so the envelope is written once, in `components/standard.yaml`;
+- a `_sort` parameter's `x-sort: [fields]` becomes its pattern and description, so the
+  whitelist is written once (services check their own list against it in a test)."""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
+ENVELOPES = OPENAPI_DIR / "components" / "standard.yaml"
+
+
+@lru_cache(maxsize=None)
+def _read(path: Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _pointer(doc, pointer: str):
+    node = doc
+    for part in [p for p in pointer.lstrip("/").split("/") if p]:
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _envelope(data_schema: dict, *, page: bool) -> dict:
+    ref = f"{ENVELOPES}#/components/schemas/{'ListEnvelope' if page else 'Envelope'}"
+    data = {"type": "array", "items": data_schema} if page else data_schema
+    return {"allOf": [{"$ref": ref}, {"type": "object", "properties": {"data": data}}]}
+
+
+def _sort_parameter(param: dict) -> dict:
+    fields = "|".join(param["x-sort"])
+    return {
+        **param,
+        "description": "Comma-separated fields, `-` for descending. Allowed fields - "
+                       + ", ".join(param["x-sort"]) + ".",
+        "schema": {"type": "string", "pattern": f"^-?({fields})(,-?({fields}))*$"},
+    }
+
+
+class _Bundler:
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.doc = copy.deepcopy(_read(self.root))
+        self.components = self.doc.setdefault("components", {})
+        # (kind, name) -> (file, pointer) it came from
+        self.origin = {(kind, name): (self.root, f"/components/{kind}/{name}")
+                       for kind, items in self.components.items() for name in items}
+
+    def bundle(self) -> dict:
+        return self._walk(self.doc, self.root)
+
+    def _walk(self, node, where: Path):
+        if isinstance(node, list):
+            return [self._walk(item, where) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return self._ref(node["$ref"], where)
+        if "x-envelope" in node:
+            return self._walk(_envelope(node["x-envelope"], page=False), where)
+        if "x-envelope-page" in node:
+            return self._walk(_envelope(node["x-envelope-page"], page=True), where)
+        if "x-sort" in node:
+            node = _sort_parameter(node)
+        return {key: self._walk(value, where) for key, value in node.items()}
+
+    def _ref(self, ref: str, where: Path):
+        file_part, _, pointer = ref.partition("#")
+        target = (where.parent / file_part).resolve() if file_part else where
+        parts = [p for p in pointer.split("/") if p]
+        if len(parts) == 3 and parts[0] == "components":
+            kind, name = parts[1], parts[2]
+            key = (kind, name)
+            if key not in self.origin:
+                self.origin[key] = (target, pointer)
+                section = self.components.setdefault(kind, {})
+                section[name] = {}  # taken before walking, so a recursive schema ends here
+                section[name] = self._walk(_pointer(_read(target), pointer), target)
+            elif self.origin[key] != (target, pointer) and target != self.root:
+                first = self.origin[key][0]
+                raise ValueError(f"two {kind} named {name!r}: in {first} and in {target}")
+            return {"$ref": f"#/components/{kind}/{name}"}
+        if target == self.root and not file_part:
+            return {"$ref": ref}
+        return self._walk(_pointer(_read(target), pointer), target)
+
+
+@lru_cache(maxsize=None)
+def _bundled(relative: str) -> dict:
+    return _Bundler(OPENAPI_DIR / relative).bundle()
+
+
+def bundled(relative: str) -> dict:
+    """The self-contained document for a root file, e.g. `standard/openapi.yaml`. A copy:
+    callers (Connexion resolves references in place) may change it."""
+    return copy.deepcopy(_bundled(relative))
+
+
+def read_only(relative: str) -> dict:
+    """The same document, shared and not to be changed: for readers that only look."""
+    return _bundled(relative)
+
+
+def resolve(doc: dict, node):
+    """Follow local `$ref`s within a bundled document."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = _pointer(doc, node["$ref"].partition("#")[2])
+    return node
+
+
+def with_authorization_server(doc: dict, issuer: str) -> dict:
+    """The document with its OAuth2 flows pointed at one site's authorization server, so
+    Swagger UI's "Authorize" on any site gets tokens from that site. The YAML names site
+    `default`'s endpoints; the last path segment (`token`, `authorize`) is kept."""
+    doc = copy.deepcopy(doc)
+    for scheme in doc.get("components", {}).get("securitySchemes", {}).values():
+        for flow in scheme.get("flows", {}).values():
+            for key in ("tokenUrl", "refreshUrl", "authorizationUrl"):
+                if key in flow:
+                    flow[key] = f"{issuer}/{flow[key].rstrip('/').rsplit('/', 1)[-1]}"
+    return doc

@@ -1,0 +1,14 @@
+"""The Standard (and portal) API's error shape: the envelope, with the fields at fault in
+`validationErrors` (400) or the message in `internalErrors` (every other status)."""
+
+from __future__ import annotations
+
+from emr_api.errors import Problem
+from emr_api.handlers.standard import envelope
+
+
+def render(problem: Problem, operation_id: str | None) -> tuple[dict, str, dict]:
+    if problem.status in (400, 422):
+        validation = problem.fields or {"request": [problem.message]}
+        return envelope(None, validation=validation, internal=[]), "application/json", {}
+    return envelope(None, validation=[], internal=[problem.message]), "application/json", {}
