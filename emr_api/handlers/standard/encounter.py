@@ -13,6 +13,8 @@ from emr_api.handlers.standard import (
 )
 from emr_api.services import encounters
 
+# What these operations search and write (checked against the YAML by a test).
+RESOURCE = encounters.SPEC
 OUTPUT = ("eid", "encounter", "date", "onset_date", "reason", "facility", "facility_id",
           "billing_facility", "sensitivity", "pc_catid", "class_code", "pos_code",
           "provider_id", "supervisor_id", "referring_provider_id", "external_id", "pid",
