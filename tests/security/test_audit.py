@@ -132,3 +132,28 @@ def test_requests_to_another_site_are_audited_there(client, default_site, second
     row = one_row(second_site, r)
     assert row.site == "second" and row.token_jti == claims_of(second_token)["jti"]
     assert rows_for(default_site, r.headers["x-request-id"]) == []
+
+
+def test_oauth_calls_name_the_client_that_authenticated_or_was_registered(
+        client, default_site, app_client):
+    registered = client.post("/oauth2/default/registration", json={
+        "client_name": "Audit App", "redirect_uris": ["https://audit.example/cb"],
+        "scope": "openid api:oemr user/patient.read"})
+    assert registered.status_code == 201
+    assert one_row(default_site, registered).client_id == registered.json()["client_id"]
+
+    token = client.post("/oauth2/default/token", data={
+        "grant_type": "password", "user_role": "users", "username": "admin", "password": "pass",
+        "scope": "api:oemr user/patient.read", "client_id": app_client["client_id"],
+        "client_secret": app_client["client_secret"]})
+    assert token.status_code == 200
+    assert one_row(default_site, token).client_id == app_client["client_id"]
+
+    # Introspecting a token issued to another client names the caller, not that client
+    # (the answer's body says nothing about the token here: it is not the caller's).
+    other = registered.json()
+    asked = client.post("/oauth2/default/introspect", data={
+        "token": token.json()["access_token"], "client_id": other["client_id"],
+        "client_secret": other["client_secret"]})
+    assert asked.json() == {"active": False}
+    assert one_row(default_site, asked).client_id == other["client_id"]

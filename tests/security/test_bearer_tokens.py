@@ -99,6 +99,27 @@ def test_a_token_whose_record_has_expired_is_401(client, second_site, second_cli
     assert_401(client.get("/apis/second/api/patient", headers=bearer(token)))
 
 
+def test_a_token_carries_the_audiences_it_was_issued_for(admin_token):
+    claims = claims_of(admin_token)
+    assert "https://localhost:9300/apis/default/api" in claims["aud"]
+    assert "https://localhost:9300/apis/default/fhir" in claims["aud"]
+    assert claims["client_id"] and claims["client_id"] not in claims["aud"]
+
+
+@pytest.mark.parametrize("aud", [
+    ["https://localhost:9300/apis/default/fhir"],  # another API of this site
+    "https://localhost:9300/apis/second/api",  # the same API of another site
+    "https://resource.example/api",
+])
+def test_a_token_for_another_audience_is_401(client, default_site, admin_token, aud):
+    """The same live token (its record stands), re-signed for another resource: refused,
+    and the answer says the audience was wrong."""
+    token = sign_like(default_site, claims_of(admin_token), aud=aud)
+    r = client.get(PATIENTS, headers=bearer(token))
+    assert_401(r)
+    assert "aud" in r.json()["internalErrors"][0]
+
+
 def test_a_token_signed_by_another_key_with_the_site_kid_is_401(client, default_site,
                                                                admin_token):
     stranger = RSAKey.generate_key(2048, private=True)

@@ -105,3 +105,16 @@ def test_a_turned_off_api_is_404_on_that_site_only(client, admin, second_site, s
     r = client.get("/apis/second/api/patient", headers={
         "Authorization": f"Bearer {second_token['access_token']}"})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("site_name", ["default", "second"])
+def test_each_sites_served_document_names_its_own_token_endpoint(client, second_site, site_name):
+    """Swagger UI's "Authorize" on any site must get tokens that site accepts."""
+    doc = client.get(f"/apis/{site_name}/api/openapi.json").json()
+    assert doc["servers"][0]["url"].endswith(f"/apis/{site_name}/api")
+    flow = doc["components"]["securitySchemes"]["oauth"]["flows"]["password"]
+    assert flow["tokenUrl"] == f"https://localhost:9300/oauth2/{site_name}/token"
+    assert flow["refreshUrl"] == f"https://localhost:9300/oauth2/{site_name}/token"
+    oauth_doc = client.get(f"/oauth2/{site_name}/openapi.json").json()
+    oauth_flow = oauth_doc["components"]["securitySchemes"]["oauth"]["flows"]["password"]
+    assert oauth_flow["tokenUrl"] == f"https://localhost:9300/oauth2/{site_name}/token"
