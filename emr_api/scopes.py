@@ -13,11 +13,20 @@ import re
 from functools import lru_cache
 
 CONTEXTS = ("user", "patient", "system")
-# Scopes that are not resource scopes, as OpenEMR publishes them.
-PLAIN_SCOPES = (
-    "openid", "fhirUser", "online_access", "offline_access", "launch", "launch/patient",
-    "api:oemr", "api:fhir", "api:port", "email", "profile",
-)
+# Scopes that are not resource scopes, as OpenEMR publishes them, in plain words.
+PLAIN_SCOPES = {
+    "openid": "Confirm who you are to the app",
+    "fhirUser": "Tell the app which user or patient record is yours",
+    "online_access": "Stay connected while you are using the app",
+    "offline_access": "Stay connected when you are not using the app, until you sign out",
+    "launch": "Start from within the health record",
+    "launch/patient": "Ask which patient to work with when it starts",
+    "api:oemr": "Use the standard API",
+    "api:fhir": "Use the FHIR API",
+    "api:port": "Use the patient portal API",
+    "email": "See your email address",
+    "profile": "See your name",
+}
 V1 = {"read": frozenset("rs"), "write": frozenset("cud")}
 _RESOURCE_SCOPE = re.compile(
     r"^(user|patient|system)/([A-Za-z][A-Za-z0-9_-]*|\*)\.(read|write|c?r?u?d?s?|\$export)$"
@@ -79,3 +88,52 @@ def covered(granted, scope: str) -> bool:
         return False
     ctx, resource, letters = parsed
     return all(satisfies(granted, f"{ctx}/{resource}.{letter}") for letter in letters)
+
+
+def expand(named) -> list[str]:
+    """The resource scopes among `named` (what operations require, as single v2 letters),
+    in every form a client may ask for them, per context and resource."""
+    by_resource: dict[tuple[str, str], set[str]] = {}
+    for scope in named:
+        parsed = parse(scope)
+        if parsed:
+            by_resource.setdefault((parsed[0], parsed[1]), set()).update(parsed[2])
+    return [f"{ctx}/{res}.{form}" for (ctx, res), letters in sorted(by_resource.items())
+            for form in forms(letters)]
+
+
+def forms(letters) -> list[str]:
+    """Every permission suffix a client may ask for to cover some of these letters: v1
+    `read` / `write`, the v2 string, each letter alone, and the usual v2 groupings."""
+    forms = []
+    if set(letters) & set("rs"):
+        forms.append("read")
+    if set(letters) & set("cud"):
+        forms.append("write")
+    v2 = "".join(c for c in "cruds" if c in letters)
+    forms += [v2] + [c for c in v2 if len(v2) > 1]
+    if "r" in letters and "s" in letters:
+        forms.append("rs")
+    if {"c", "u"} <= set(letters):
+        forms.append("cu" + ("d" if "d" in letters else ""))
+    return list(dict.fromkeys(forms))
+
+
+_VERBS = {"c": "create", "r": "read", "u": "update", "d": "delete", "s": "search"}
+_WHOSE = {"user": "that you can see", "patient": "about you", "system": "in the whole system"}
+
+
+def describe(scope: str) -> str:
+    """A scope in plain words: on the consent page, and in the documents' scope lists."""
+    if scope in PLAIN_SCOPES:
+        return PLAIN_SCOPES[scope]
+    parsed = parse(scope)
+    if parsed is None:
+        return scope
+    context, resource, letters = parsed
+    what = "all records" if resource == "*" else f"{resource.replace('_', ' ')} records"
+    if "$export" in letters:
+        return f"Export {what} {_WHOSE[context]} in bulk"
+    verbs = [_VERBS[c] for c in "cruds" if c in letters]
+    said = verbs[0] if len(verbs) == 1 else ", ".join(verbs[:-1]) + " and " + verbs[-1]
+    return f"{said.capitalize()} {what} {_WHOSE[context]}"

@@ -11,7 +11,11 @@ turns it into the one self-contained document Connexion, Swagger UI and Schemath
   schema, `{x-envelope-page: <schema>}` to the paged list envelope (`links`, `data` an
   array of it), so the envelope is written once, in `components/standard.yaml`;
 - a `_sort` parameter's `x-sort: [fields]` becomes its pattern and description, so the
-  whitelist is written once (services check their own list against it in a test)."""
+  whitelist is written once (services check their own list against it in a test);
+- `x-include: "*.yaml"` in a root adds the `paths` and `tags` of every other file of its
+  folder, so a new resource is one new file;
+- an OAuth2 flow whose `scopes` is empty lists every scope the document's operations
+  require, in each form a client may ask for it, with the words the consent page uses."""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from emr_api import scopes
 
 OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
 ENVELOPES = OPENAPI_DIR / "components" / "standard.yaml"
@@ -64,7 +70,34 @@ class _Bundler:
                        for kind, items in self.components.items() for name in items}
 
     def bundle(self) -> dict:
-        return self._walk(self.doc, self.root)
+        self._include()
+        body = {key: value for key, value in self.doc.items() if key != "components"}
+        doc = self._walk(body, self.root)
+        # The root's own components last: the walk above has added everything it uses.
+        for kind, items in list(self.components.items()):
+            for name in list(items):
+                if self.origin[(kind, name)][0] == self.root:
+                    items[name] = self._walk(items[name], self.root)
+        doc["components"] = self.components
+        _fill_flow_scopes(doc)
+        return doc
+
+    def _include(self) -> None:
+        pattern = self.doc.pop("x-include", None)
+        if not pattern:
+            return
+        paths = self.doc.setdefault("paths", {})
+        tags = self.doc.setdefault("tags", [])
+        for part in sorted(self.root.parent.glob(pattern)):
+            if part.resolve() == self.root:
+                continue
+            content = _read(part.resolve())
+            for path in content.get("paths", {}):
+                if path in paths:
+                    raise ValueError(f"{path} is in {part.name} and elsewhere too")
+                pointer = path.replace("~", "~0").replace("/", "~1")
+                paths[path] = {"$ref": f"{part.name}#/paths/{pointer}"}
+            tags += [t for t in content.get("tags", []) if t not in tags]
 
     def _walk(self, node, where: Path):
         if isinstance(node, list):
@@ -100,6 +133,19 @@ class _Bundler:
         if target == self.root and not file_part:
             return {"$ref": ref}
         return self._walk(_pointer(_read(target), pointer), target)
+
+
+def _fill_flow_scopes(doc: dict) -> None:
+    named = [s for item in doc.get("paths", {}).values() for op in item.values()
+             if isinstance(op, dict) for req in op.get("security", []) for need in req.values()
+             for s in need]
+    plain = [s for s in dict.fromkeys(named) if s in scopes.PLAIN_SCOPES]
+    for scheme in doc.get("components", {}).get("securitySchemes", {}).values():
+        for flow in scheme.get("flows", {}).values():
+            if flow.get("scopes") == {}:
+                offered = plain + (["offline_access"] if "refreshUrl" in flow else [])
+                flow["scopes"] = {s: scopes.describe(s) for s in
+                                  dict.fromkeys([*offered, *scopes.expand(named)])}
 
 
 @lru_cache(maxsize=None)

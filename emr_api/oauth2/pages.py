@@ -82,39 +82,6 @@ def oauth_error(error: OAuth2Error) -> Answer:
     return error_page(error.error or "invalid_request", error.description or "")
 
 
-_PLAIN_SCOPES = {
-    "openid": "Confirm who you are to the app",
-    "fhirUser": "Tell the app which user or patient record is yours",
-    "profile": "See your name",
-    "email": "See your email address",
-    "offline_access": "Stay connected when you are not using the app, until you sign out",
-    "online_access": "Stay connected while you are using the app",
-    "launch": "Start from within the health record",
-    "launch/patient": "Ask which patient to work with when it starts",
-    "api:oemr": "Use the standard API",
-    "api:fhir": "Use the FHIR API",
-    "api:port": "Use the patient portal API",
-}
-_VERBS = {"c": "create", "r": "read", "u": "update", "d": "delete", "s": "search"}
-_WHOSE = {"user": "that you can see", "patient": "about you", "system": "in the whole system"}
-
-
-def describe_scope(scope: str) -> str:
-    """A scope in plain words, for the consent page."""
-    if scope in _PLAIN_SCOPES:
-        return _PLAIN_SCOPES[scope]
-    parsed = scope_rules.parse(scope)
-    if parsed is None:
-        return scope
-    context, resource, letters = parsed
-    what = "all records" if resource == "*" else f"{resource.replace('_', ' ')} records"
-    if "$export" in letters:
-        return f"Export {what} {_WHOSE[context]} in bulk"
-    verbs = [_VERBS[c] for c in "cruds" if c in letters]
-    said = verbs[0] if len(verbs) == 1 else ", ".join(verbs[:-1]) + " and " + verbs[-1]
-    return f"{said.capitalize()} {what} {_WHOSE[context]}"
-
-
 def _action(site: Site, step: str) -> str:
     return f"{site.issuer}/authorize/{step}"
 
@@ -183,7 +150,7 @@ def login(site: Site, session: Session, form: dict) -> Answer:
                          scope=offered, at=int(time.time()))
     return page("consent.html", action=_action(site, "consent"), ticket=ticket,
                 client_name=client.row.client_name, username=username,
-                scopes=[(s, describe_scope(s)) for s in scope_rules.split(offered)])
+                scopes=[(s, scope_rules.describe(s)) for s in scope_rules.split(offered)])
 
 
 def consent(site: Site, session: Session, uri: str, form: dict) -> Answer:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from emr_api.codegen import loader
+from emr_api.codegen import loader, operations
 from tests.contract.conftest import API_BASE
 
-SPEC = loader.bundled("standard/openapi.yaml")
+SPEC = loader.read_only("standard/openapi.yaml")
 DATE_SCHEMAS = {"#/components/schemas/Date", "#/components/schemas/DateTime"}
 IMPOSSIBLE_DATES = ["2023-02-30", "2000-13-45", "1999-04-31"]
 # The only values a field of this shape can be wrong in that the pattern does not see.
@@ -22,12 +22,7 @@ IMPOSSIBLE_DATETIMES = ["2023-02-30", "2023-02-30 10:00:00", "1999-04-31 23:59"]
 
 
 def resolve(schema: dict) -> dict:
-    while "$ref" in schema:
-        node = SPEC
-        for part in schema["$ref"].lstrip("#/").split("/"):
-            node = node[part]
-        schema = node
-    return schema
+    return loader.resolve(SPEC, schema)
 
 
 def properties(schema: dict) -> dict:
@@ -49,25 +44,18 @@ def is_date(schema: dict) -> str | None:
     return {"date": "date", "date-time": "datetime"}.get(fmt)
 
 
-def operations():
-    for path, item in SPEC["paths"].items():
-        for method, op in item.items():
-            if method in ("get", "post", "put", "patch", "delete"):
-                yield path, method, op, item.get("parameters", []) + op.get("parameters", [])
-
-
-BODY_OPERATIONS = [(path, method, op) for path, method, op, _ in operations()
-                   if "requestBody" in op]
+OPERATIONS = operations.of_api("standard")
+BODY_OPERATIONS = [(op.path, op.method, op) for op in OPERATIONS if op.body_schema is not None]
 UPDATE_DATE_FIELDS = [
-    (path, method, field, kind)
-    for path, method, op, _ in operations() if method in ("put", "patch") and "requestBody" in op
-    for field, schema in properties(op["requestBody"]["content"]["application/json"]["schema"]).items()
+    (op.path, op.method, field, kind)
+    for op in OPERATIONS if op.method in ("put", "patch") and op.body_schema is not None
+    for field, schema in properties(op.body_schema).items()
     if (kind := is_date(schema))
 ]
 QUERY_DATE_PARAMETERS = [
-    (path, param["name"], kind)
-    for path, method, op, params in operations() if method == "get"
-    for param in (resolve(p) for p in params)
+    (op.path, param["name"], kind)
+    for op in OPERATIONS if op.method == "get"
+    for param in op.parameters
     if param.get("in") == "query" and (kind := is_date(param.get("schema", {})))
 ]
 
