@@ -27,7 +27,10 @@ def standing(site: Site, claims: dict) -> Access:
         row = token_standing(conn, claims["jti"])
     if row is None:
         raise Unauthenticated("The access token is expired, revoked or unknown")
-    role = Role(claims.get("role", Role.USER.value))
+    try:
+        role = Role(claims.get("role", Role.USER.value))
+    except ValueError:
+        raise Unauthenticated("The access token names no known role") from None
     user_uuid = row.user_uuid if row.acl_group is not None else None
     if role is Role.PATIENT:
         user_uuid = row.patient_uuid

@@ -27,7 +27,6 @@ class Operation:
     acl: tuple[str, str] | None  # `x-acl: [section, subsection]`
     parameters: tuple[dict, ...]  # path-level and operation-level, references resolved
     body_schema: dict | None  # the request body's schema (JSON or form), resolved
-    spec: dict  # the operation object itself, as bundled
 
     def parameter(self, name: str) -> dict | None:
         return next((p for p in self.parameters if p["name"] == name), None)
@@ -56,8 +55,9 @@ def _operations_of(api: Api) -> list[Operation]:
                 body = loader.resolve(doc, next(iter(content.values())).get("schema", {}))
             found.append(Operation(
                 api=api, path=path, method=method, operation_id=op["operationId"],
-                scopes=scopes, protected=bool(security), acl=tuple(op["x-acl"]) if op.get("x-acl") else None,
-                parameters=parameters, body_schema=body, spec=op))
+                scopes=scopes, protected=bool(security),
+                acl=tuple(op["x-acl"]) if op.get("x-acl") else None,
+                parameters=parameters, body_schema=body))
     return found
 
 

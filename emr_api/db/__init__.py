@@ -1,0 +1,1 @@
+"""Models, engines and sessions per site, and the Alembic migrations."""

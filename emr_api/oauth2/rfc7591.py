@@ -34,7 +34,7 @@ class ClientMetadata(BaseClaims):
     ]
 
     def validate(self, now=None, leeway=0):
-        if not isinstance(dict(self), dict) or not self:
+        if not self:
             _bad("The registration body must be a JSON object")
         for name in self.REGISTERED_CLAIMS:
             getattr(self, f"validate_{name}")()

@@ -1,4 +1,4 @@
-"""Inputs generated data rarely reaches, for every operation of `openapi/standard.yaml`
+"""Inputs generated data rarely reaches, for every operation of the Standard API
 (read from the YAML, so new resources are covered as they are added):
 
 - a request body that is not UTF-8, or JSON that is not an object: a 400 envelope, never

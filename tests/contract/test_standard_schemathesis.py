@@ -1,13 +1,13 @@
 """Schemathesis against the in-process app, on every database kind.
 
-Every operation of `openapi/standard.yaml` is called with generated valid and invalid
+Every operation of the bundled Standard API document is called with generated valid and invalid
 input and an administrator's token (every scope) from the real token endpoint, at the
 real paths under `/apis/default/api`. Checks: no server error, responses and status codes
 and content types as the spec says, invalid input never accepted (a 4xx, never a 2xx),
 and a 405 with the right `Allow` for methods a path does not have. Each operation must also have answered 2xx at least once, so a broken token or a
 path that never routes cannot pass as a run of 401s or 404s.
 
-The non-browser operations of `openapi/oauth2.yaml` (discovery, jwk, registration,
+The non-browser operations of the OAuth2 document (discovery, jwk, registration,
 token, introspect, revoke, userinfo) run too: no server error, answers as the spec says
 (status, media type, schema, headers, 405 with `Allow`).
 
