@@ -8,6 +8,8 @@ run creates its own uniquely named database and drops it at the end."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -49,13 +51,10 @@ def _create_database(kind: str) -> tuple[str, callable]:
     return url, drop
 
 
-def pytest_generate_tests(metafunc):
-    if "db_kind" in metafunc.fixturenames:
-        metafunc.parametrize("db_kind", ["sqlite", *test_database_kinds()], scope="session")
-
-
-@pytest.fixture(scope="session")
-def database_url(db_kind):
+@contextmanager
+def server_database(db_kind: str) -> Iterator[str | None]:
+    """The URL of a new empty database on the server of this kind, dropped afterwards;
+    None for SQLite (the caller's data folder holds its file)."""
     if db_kind == "sqlite":
         yield None
         return
@@ -64,6 +63,17 @@ def database_url(db_kind):
         yield url
     finally:
         drop()
+
+
+def pytest_generate_tests(metafunc):
+    if "db_kind" in metafunc.fixturenames:
+        metafunc.parametrize("db_kind", ["sqlite", *test_database_kinds()], scope="session")
+
+
+@pytest.fixture(scope="session")
+def database_url(db_kind):
+    with server_database(db_kind) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

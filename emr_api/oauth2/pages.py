@@ -38,6 +38,8 @@ AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "stat
                     "code_challenge", "code_challenge_method", "nonce", "aud", "prompt",
                     "login_hint", "response_mode")
 
+STALE_TICKET = ("This sign-in request is invalid or has expired. "
+                "Go back to the app and start again.")
 ROLE_LABELS = {Role.USER: "Staff member", Role.PATIENT: "Patient (portal account)"}
 
 _templates = Environment(loader=PackageLoader("emr_api.oauth2", "templates"),
@@ -122,8 +124,7 @@ def login(site: Site, session: Session, form: dict) -> Answer:
     try:
         claims = read_ticket(site, form.get("ticket"), "login")
     except BadTicket:
-        return error_page("invalid_request", "This sign-in request is invalid or has expired. "
-                          "Go back to the app and start again.")
+        return error_page("invalid_request", STALE_TICKET)
     params, redirect_uri = claims["req"], claims["ru"]
     client = find_client(session, params.get("client_id"))
     if client is None:
@@ -158,8 +159,7 @@ def consent(site: Site, session: Session, uri: str, form: dict) -> Answer:
     try:
         claims = read_ticket(site, form.get("ticket"), "consent")
     except BadTicket:
-        return error_page("invalid_request", "This sign-in request is invalid or has expired. "
-                          "Go back to the app and start again.")
+        return error_page("invalid_request", STALE_TICKET)
     params, redirect_uri = claims["req"], claims["ru"]
     ticked = form.get("scope") or []
     ticked = {ticked} if isinstance(ticked, str) else set(ticked)

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from emr_api.settings import Settings
 from emr_api.cli import demo
 from emr_api.server.app import create_app
-from tests.conftest import BASE_URL, _create_database, bearer, password_token, register_client
+from tests.conftest import BASE_URL, bearer, password_token, register_client, server_database
 
 API_BASE = f"{BASE_URL}/apis/default/api"
 OAUTH_BASE = f"{BASE_URL}/oauth2/default"
@@ -96,11 +96,7 @@ class Contract:
 
 @pytest.fixture(scope="session")
 def contract(db_kind, tmp_path_factory):
-    drop = None
-    database_url = None
-    if db_kind != "sqlite":
-        database_url, drop = _create_database(db_kind)
-    try:
+    with server_database(db_kind) as database_url:
         settings = Settings(data_dir=tmp_path_factory.mktemp("contract"),
                             database_url=database_url, public_url=BASE_URL,
                             validate_responses=True)
@@ -116,9 +112,6 @@ def contract(db_kind, tmp_path_factory):
                 yield Contract(app=application, client=client, auth=bearer(token))
         finally:
             application.close()
-    finally:
-        if drop is not None:
-            drop()
 
 
 @pytest.fixture()

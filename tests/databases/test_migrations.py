@@ -18,24 +18,18 @@ from sqlalchemy import inspect, text
 from emr_api.db import migrate
 from emr_api.db.engine import make_engine
 from emr_api.db.models import Base
-from tests.conftest import _create_database
+from tests.conftest import server_database
 
 
 @contextmanager
 def empty_database(db_kind: str, tmp_path):
     """An engine on a new empty database (the project's engine options), dropped after."""
-    drop = None
-    if db_kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-    else:
-        url, drop = _create_database(db_kind)
-    engine = make_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        if drop is not None:
-            drop()
+    with server_database(db_kind) as url:
+        engine = make_engine(url or f"sqlite:///{tmp_path / 'migrations.db'}")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def head_revision() -> str:

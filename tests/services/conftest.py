@@ -9,24 +9,18 @@ import pytest
 from emr_api.db.engine import Database
 from emr_api.db.migrate import upgrade
 from emr_api.db.models import Encounter, Patient
-from tests.conftest import _create_database
+from tests.conftest import server_database
 
 
 @pytest.fixture(scope="session")
 def database(db_kind, tmp_path_factory):
-    drop = None
-    if db_kind == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('services') / 'emr.sqlite'}"
-    else:
-        url, drop = _create_database(db_kind)
-    db = Database(url)
-    try:
-        upgrade(db.engine)
-        yield db
-    finally:
-        db.dispose()
-        if drop is not None:
-            drop()
+    with server_database(db_kind) as url:
+        db = Database(url or f"sqlite:///{tmp_path_factory.mktemp('services') / 'emr.sqlite'}")
+        try:
+            upgrade(db.engine)
+            yield db
+        finally:
+            db.dispose()
 
 
 @pytest.fixture(scope="session")
