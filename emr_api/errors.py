@@ -8,11 +8,15 @@ from __future__ import annotations
 
 class ApiError(Exception):
     status = 500
+    retry_after: int | None = None
 
     def __init__(self, message: str = "", *, fields: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+
+    def problem(self, bearer_error: str | None = None) -> "Problem":
+        return Problem(self.status, self.message, self.fields, bearer_error, self.retry_after)
 
 
 class ValidationFailed(ApiError):
@@ -44,15 +48,28 @@ class Conflict(ApiError):
     status = 409
 
 
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+class Unavailable(ApiError):
+    """The database cannot answer now; nothing was written. Try again after a moment."""
+
+    status = 503
+    retry_after = 2
+
+
 class Problem:
     """Any failure, as every API's error renderer receives it: the status, a message, the
-    fields at fault, and (for a bearer-token failure) the RFC 6750 error code."""
+    fields at fault, for a bearer-token failure the RFC 6750 error code, and for a
+    passing one the seconds after which to try again."""
 
-    __slots__ = ("status", "message", "fields", "bearer_error")
+    __slots__ = ("status", "message", "fields", "bearer_error", "retry_after")
 
     def __init__(self, status: int, message: str, fields: dict | None = None,
-                 bearer_error: str | None = None):
+                 bearer_error: str | None = None, retry_after: int | None = None):
         self.status = status
         self.message = message
         self.fields = fields or {}
         self.bearer_error = bearer_error
+        self.retry_after = retry_after

@@ -23,6 +23,9 @@ class Settings:
     # Response validation costs throughput: on in tests, off in production.
     validate_responses: bool = False
     log_level: str = "info"
+    # Bounds every database wait (connect, pool checkout, statement, SQLite's lock); a
+    # request's database work answers 503 a second after it, whatever the database does.
+    db_timeout: float = 5.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -52,6 +55,8 @@ class Settings:
             values["workers"] = int(env["EMR_API_WORKERS"])
         if "EMR_API_LOG_LEVEL" in env:
             values["log_level"] = env["EMR_API_LOG_LEVEL"]
+        if "EMR_API_DB_TIMEOUT" in env:
+            values["db_timeout"] = float(env["EMR_API_DB_TIMEOUT"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -63,6 +68,7 @@ class Settings:
         os.environ["EMR_API_HTTP"] = "1" if self.http else "0"
         os.environ["EMR_API_WORKERS"] = str(self.workers)
         os.environ["EMR_API_LOG_LEVEL"] = self.log_level
+        os.environ["EMR_API_DB_TIMEOUT"] = str(self.db_timeout)
         for name, value in (("EMR_API_DATABASE_URL", self.database_url),
                             ("EMR_API_PUBLIC_URL", self.public_url)):
             if value:

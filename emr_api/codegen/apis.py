@@ -1,5 +1,6 @@
 """The four APIs of a site, one row each: where each is mounted, the scope a token needs
-for it, the site global that turns it on, the error shape it answers in, and its YAML.
+for it, the site global that turns it on, the error shape it answers in, its YAML, and
+the largest request body it takes.
 
 Everything that varies by API reads this table: the site edge (routing, the switch, the
 shape of an early error), the bearer check (API scope, audience), the app factory (which
@@ -20,6 +21,7 @@ class Api:
     switch: str | None  # the site global that turns the API on or off
     errors: str  # "envelope", "operation_outcome" or "oauth2": handlers/<api>/errors.py
     spec: str | None  # the root YAML under emr_api/openapi/, or None while not served
+    max_body: int = 1 << 20  # request bodies above this many bytes are refused (413)
 
     def base_path(self, site: str) -> str:
         return f"/{self.prefix}/{site}{self.mount}"
@@ -29,7 +31,7 @@ APIS: tuple[Api, ...] = (
     Api("standard", "apis", "/api", "api:oemr", "rest_api", "envelope", "standard/openapi.yaml"),
     Api("portal", "apis", "/portal", "api:port", "rest_portal_api", "envelope", None),
     Api("fhir", "apis", "/fhir", "api:fhir", "rest_fhir_api", "operation_outcome", None),
-    Api("oauth2", "oauth2", "", None, None, "oauth2", "oauth2/openapi.yaml"),
+    Api("oauth2", "oauth2", "", None, None, "oauth2", "oauth2/openapi.yaml", max_body=64 << 10),
 )
 BY_NAME = {api.name: api for api in APIS}
 SERVED = tuple(api for api in APIS if api.spec)

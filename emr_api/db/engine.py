@@ -2,34 +2,57 @@
 
 SQLite: WAL, a busy timeout, and write transactions that start with BEGIN IMMEDIATE, so
 two concurrent writers queue on the lock instead of deadlocking on a read-to-write
-upgrade. PostgreSQL and MariaDB use their normal transactions."""
+upgrade. PostgreSQL and MariaDB use their normal transactions.
+
+A site's engine bounds every wait by its `timeout`: connecting, a pool checkout, each
+statement (enforced by the server: PostgreSQL's statement_timeout, MariaDB's
+max_statement_time, SQLite's busy timeout) and, for MariaDB, each socket read. A database
+that refuses or stalls costs a request seconds, not minutes. Migrations use an engine
+without a statement bound (`timeout=None`): altering a large table may take longer."""
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateTable
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, timeout: float | None = None) -> Engine:
+    """An engine for a site's database; `timeout` (seconds) bounds every wait."""
+    seconds = max(int(math.ceil(timeout)), 2) if timeout else None
+    pool = {"pool_timeout": timeout} if timeout else {}
     if url.startswith("sqlite"):
+        busy = timeout or 30.0
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy},
             pool_size=20,
             max_overflow=20,
+            **pool,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy)
         return engine
     if url.startswith("mysql") or url.startswith("mariadb"):
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                               pool_recycle=3600)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        connect = {}
+        if seconds:
+            connect = {"connect_timeout": seconds, "read_timeout": seconds + 2,
+                       "write_timeout": seconds + 2,
+                       "init_command": f"SET SESSION max_statement_time={timeout:g}"}
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                             pool_recycle=3600, connect_args=connect, **pool)
+    connect = {}
+    if seconds:
+        connect = {"connect_timeout": seconds,
+                   "options": f"-c statement_timeout={int(timeout * 1000)}"}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args=connect, **pool)
 
 
 @compiles(CreateTable, "mysql")
@@ -46,7 +69,7 @@ def _create_table_mariadb(create, compiler, **kw):
     return compiler.visit_create_table(create, **kw)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         # Take transaction control from pysqlite so BEGIN is ours to choose.
@@ -55,7 +78,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cur.close()
         # SQLite's own lower()/upper() fold ASCII only; case-insensitive search must fold
         # "É" as PostgreSQL and MariaDB do.
@@ -77,9 +100,10 @@ def _fold(method):
 class Database:
     """A site's engine with a read session factory and a write session factory."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, timeout: float | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.timeout = timeout
+        self.engine = make_engine(url, timeout)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(emr_write=True)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False)
@@ -113,3 +137,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# Failures that a new transaction may not meet again: a deadlock or serialization failure
+# (PostgreSQL 40P01/40001), MariaDB's deadlock and lock wait timeout (1213, 1205), SQLite's
+# busy lock, and a connection that broke.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_RETRYABLE_MYSQL_CODES = {1205, 1213}
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether running the same transaction again may well succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    if orig is not None and orig.args and orig.args[0] in _RETRYABLE_MYSQL_CODES:
+        return True
+    return "database is locked" in str(orig)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether the database, not the request, is at fault: it refused, timed out, broke
+    the connection or lost a race. Such a request may succeed later (503)."""
+    return isinstance(exc, (OperationalError, SQLAlchemyTimeoutError)) or is_retryable(exc)

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from emr_api.db.engine import make_engine
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -21,3 +23,13 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
+
+
+def upgrade_database(url: str) -> None:
+    """Migrate the database at `url` to the newest schema, on an engine of its own with no
+    statement timeout (a site's engine bounds statements; a migration may take longer)."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()

@@ -18,7 +18,8 @@ from emr_api.codegen import apis, loader
 from emr_api.server import errors
 from emr_api.server.docs import SiteSwaggerUIMiddleware
 from emr_api.server.edge import SiteEdge
-from emr_api.server.validation import NamedParameterValidator
+from emr_api.server.resolver import OffloadingResolver
+from emr_api.server.validation import VALIDATORS
 from emr_api.settings import Settings
 from emr_api.sites import SiteRegistry
 
@@ -37,7 +38,8 @@ def build_connexion(settings: Settings) -> AsyncApp:
             validate_responses=settings.validate_responses,
             pythonic_params=False,
             swagger_ui_options=ui,
-            validator_map={"parameter": NamedParameterValidator},
+            validator_map=VALIDATORS,
+            resolver=OffloadingResolver(deadline=settings.db_timeout + 1),
             name=api.name,
         )
     errors.register(app)

@@ -12,19 +12,21 @@ parameter inside a base path, and handlers should not each take a `site` argumen
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 import uuid
 
+import anyio
 import anyio.to_thread
 
 from emr_api import request_context
 from emr_api.codegen import apis
 from emr_api.codegen.apis import Api
-from emr_api.errors import Problem
+from emr_api.errors import PayloadTooLarge, Problem
 from emr_api.server.audit import write_audit_row
-from emr_api.server.errors import render
+from emr_api.server.errors import problem_of, render
 from emr_api.sites import SiteRegistry, UnknownSite, valid_site_name
 
 log = logging.getLogger("emr_api.request")
@@ -37,6 +39,7 @@ class SiteEdge:
     def __init__(self, app, registry: SiteRegistry):
         self.app = app
         self.registry = registry
+        self.deadline = registry.settings.db_timeout + 1
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -44,22 +47,22 @@ class SiteEdge:
         path: str = scope["path"]
         found = apis.match(path)
         if found is None:
-            return await _reply(send, apis.guess(path), 404, "No such API path")
+            return await _reply(send, apis.guess(path), Problem(404, "No such API path"))
         api, name = found
-        if not valid_site_name(name):
-            return await _reply(send, api, 404, "Unknown site")
-        site = self.registry.opened(name)
-        if site is None:
-            try:  # first use in this process: may migrate and create keys, so off the loop
-                site = await anyio.to_thread.run_sync(self.registry.get, name)
-            except UnknownSite:
-                return await _reply(send, api, 404, f"Unknown site '{name}'")
-        if site.globals_stale():
-            await anyio.to_thread.run_sync(site.globals)
-        if api.switch and not site.flag(api.switch):
-            return await _reply(send, api, 404, f"The {api.name} API is turned off on this site")
-        if api.spec is None:
-            return await _reply(send, api, 404, f"The {api.name} API is not served here yet")
+        try:
+            site = await self._site(api, name)
+        except _Refusal as refusal:
+            return await _reply(send, api, refusal.problem)
+        except Exception as exc:  # the site's database: 503 in the API's shape, never a bare 500
+            problem = problem_of(exc)
+            if problem.status >= 500:
+                log.error("site %s could not be opened", name, exc_info=exc)
+            return await _reply(send, api, problem)
+        refusal = _body_refusal(api, scope)
+        if refusal is None and _chunked(scope):
+            scope, receive, refusal = await _buffered(scope, receive, api.max_body)
+        if refusal is not None:
+            return await _reply(send, api, refusal)
 
         prefix = f"/{api.prefix}/{name}"
         request_id = str(uuid.uuid4())
@@ -90,11 +93,87 @@ class SiteEdge:
                                  "request_id": request_id}))
             route = info.site_path.removeprefix(api.mount)
             if not route.startswith(_UNAUDITED) and "/ui/" not in route:
-                await anyio.to_thread.run_sync(write_audit_row, info, status_box[0], duration_ms)
+                with anyio.move_on_after(self.deadline) as waited:
+                    await anyio.to_thread.run_sync(write_audit_row, info, status_box[0],
+                                                   duration_ms, abandon_on_cancel=True)
+                if waited.cancelled_caught:
+                    log.error("audit row of request %s not written in time", request_id)
+
+    async def _site(self, api: Api, name: str):
+        """The open site, with fresh globals, or a _Refusal saying why the request ends here."""
+        if not valid_site_name(name):
+            raise _Refusal(Problem(404, "Unknown site"))
+        site = self.registry.opened(name)
+        if site is None:
+            try:  # first use in this process: may migrate and create keys, so off the loop
+                site = await anyio.to_thread.run_sync(self.registry.get, name)
+            except UnknownSite:
+                raise _Refusal(Problem(404, f"Unknown site '{name}'")) from None
+        if site.claim_refresh():  # in the background: this request uses the values in force
+            asyncio.get_running_loop().run_in_executor(None, site.refresh_globals)
+        if api.switch and not site.flag(api.switch):
+            raise _Refusal(Problem(404, f"The {api.name} API is turned off on this site"))
+        if api.spec is None:
+            raise _Refusal(Problem(404, f"The {api.name} API is not served here yet"))
+        return site
 
 
-async def _reply(send, api: Api, status: int, message: str) -> None:
-    body, media_type, headers = render(api, Problem(status, message))
+class _Refusal(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _body_refusal(api: Api, scope) -> Problem | None:
+    """A body too large by its declared length (413), or a body without a media type (415:
+    it would otherwise reach a handler unparsed)."""
+    headers = dict(scope.get("headers", []))
+    length = headers.get(b"content-length")
+    if length is not None and (not length.isdigit() or int(length) > api.max_body):
+        if not length.isdigit():
+            return Problem(400, "Content-Length is not a number")
+        return Problem(413, f"The request body is larger than {api.max_body} bytes")
+    has_body = (length not in (None, b"0")) or b"transfer-encoding" in headers
+    if scope["method"] in _BODY_METHODS and has_body and not headers.get(b"content-type"):
+        return Problem(415, "A request body needs a Content-Type")
+    return None
+
+
+def _chunked(scope) -> bool:
+    return any(k == b"transfer-encoding" for k, _ in scope.get("headers", []))
+
+
+async def _buffered(scope, receive, limit: int):
+    """Read a chunked body (it declares no length) up to `limit` bytes, and hand it on
+    with its Content-Length, as the validation downstream expects. Returns the new scope
+    and receive, or a refusal (413) once the body grows past the limit."""
+    parts, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        parts.append(message.get("body", b""))
+        size += len(parts[-1])
+        if size > limit:
+            return scope, receive, PayloadTooLarge(
+                f"The request body is larger than {limit} bytes").problem()
+        more = message.get("more_body", False)
+    body = b"".join(parts)
+    headers = [(k, v) for k, v in scope["headers"] if k != b"transfer-encoding"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    replay = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed():
+        return replay.pop() if replay else await receive()
+
+    return {**scope, "headers": headers}, replayed, None
+
+
+async def _reply(send, api: Api, problem: Problem) -> None:
+    status = problem.status
+    body, media_type, headers = render(api, problem)
     raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})

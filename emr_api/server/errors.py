@@ -19,11 +19,13 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from emr_api import request_context
 from emr_api.codegen import apis, operations
 from emr_api.codegen.apis import Api
-from emr_api.errors import ApiError, Forbidden, Problem, Unauthenticated
+from emr_api.db.engine import is_unavailable
+from emr_api.errors import ApiError, Forbidden, Problem, Unauthenticated, Unavailable
 from emr_api.handlers.fhir import errors as fhir_errors
 from emr_api.handlers.oauth2 import errors as oauth2_errors
 from emr_api.handlers.standard import errors as standard_errors
@@ -41,7 +43,15 @@ def problem_of(exc: Exception) -> Problem:
     if isinstance(exc, ApiError):
         bearer = ("invalid_token" if isinstance(exc, Unauthenticated)
                   else "insufficient_scope" if isinstance(exc, Forbidden) else None)
-        return Problem(exc.status, exc.message, exc.fields, bearer)
+        return exc.problem(bearer)
+    if is_unavailable(exc):  # nothing was written: the transaction did not commit
+        return Problem(503, "The database is not answering now; try again shortly",
+                       retry_after=Unavailable.retry_after)
+    if isinstance(exc, TimeoutError):
+        return Problem(503, "The database did not answer in time; try again shortly",
+                       retry_after=Unavailable.retry_after)
+    if isinstance(exc, MultiPartException):
+        return Problem(400, f"The form cannot be read: {exc.message}")
     if isinstance(exc, OAuthScopeProblem):
         return Problem(403, "The access token lacks a scope this operation requires",
                        bearer_error="insufficient_scope")
@@ -88,6 +98,8 @@ def render(api: Api, problem: Problem, *, operation_id: str | None = None,
         headers["WWW-Authenticate"] = 'Bearer error="insufficient_scope"'
     if problem.status == 405 and site_path is not None:  # RFC 9110: the methods it has
         headers["Allow"] = ", ".join(operations.allowed_methods(api, site_path))
+    if problem.retry_after is not None:
+        headers["Retry-After"] = str(problem.retry_after)
     return json.dumps(body).encode(), media_type, headers
 
 

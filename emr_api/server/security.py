@@ -8,6 +8,7 @@ context for the handler and the audit row."""
 
 from __future__ import annotations
 
+import anyio
 import anyio.to_thread
 
 from emr_api import request_context, scopes
@@ -18,7 +19,9 @@ from emr_api.codegen import operations
 async def token_info(token: str, required_scopes=None, request=None) -> dict:
     info = request_context.current()
     claims = bearer.verify(info.site, info.api, token)
-    access = await anyio.to_thread.run_sync(bearer.standing, info.site, claims)
+    with anyio.fail_after((info.site.db.timeout or 30) + 1):  # a stalled database: 503
+        access = await anyio.to_thread.run_sync(bearer.standing, info.site, claims,
+                                                abandon_on_cancel=True)
     info.access = access
     operation = operations.by_id().get(_operation_id(request) or "")
     bearer.check(access, info.api, required_scopes or [], operation.acl if operation else None)

@@ -8,6 +8,7 @@ its database file."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -15,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from emr_api.db.engine import Database
-from emr_api.db.migrate import upgrade
+from emr_api.db.migrate import upgrade_database
 from emr_api.db.models import Global
 from emr_api.settings import Settings
 from emr_api.sites import keys
+
+log = logging.getLogger("emr_api.sites")
 
 SITE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 
@@ -53,7 +57,8 @@ class Site:
     db: Database
     settings: Settings
     _globals: dict[str, str] = field(default_factory=dict)
-    _globals_at: float = 0.0
+    _globals_at: float = 0.0  # monotonic time of the last read; 0 before the first
+    _refreshing: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     key_ring: keys.KeyRing | None = None
 
@@ -69,21 +74,41 @@ class Site:
         """An absolute URL of this server for a path such as `/apis/<site>/api`."""
         return f"{self.base_url}{path}"
 
-    def globals_stale(self) -> bool:
-        return time.monotonic() - self._globals_at > GLOBALS_TTL_SECONDS
-
     def globals(self) -> dict[str, str]:
-        """Globals, re-read at most every few seconds so a change made by another
-        process (the CLI, another worker) takes effect without a restart."""
-        now = time.monotonic()
-        if now - self._globals_at > GLOBALS_TTL_SECONDS:
-            with self._lock:
-                if now - self._globals_at > GLOBALS_TTL_SECONDS:
-                    with self.db.read() as s:
-                        rows = dict(s.execute(select(Global.name, Global.value)).all())
-                    self._globals = {**DEFAULT_GLOBALS, **rows}
-                    self._globals_at = now
+        """The site's globals: read from the database when first needed, then the values
+        in memory, which `refresh_globals` renews. The edge starts a refresh in the
+        background every few seconds, so a change another process made (the CLI, another
+        worker) takes effect without a restart, and a database that refuses or stalls
+        holds up no request that needs nothing else from it."""
+        if not self._globals_at:
+            self.refresh_globals()
         return self._globals
+
+    def claim_refresh(self) -> bool:
+        """Whether the caller should refresh the globals now: they are older than the TTL
+        and no refresh is running."""
+        with self._lock:
+            if self._refreshing or time.monotonic() - self._globals_at <= GLOBALS_TTL_SECONDS:
+                return False
+            self._refreshing = True
+            return True
+
+    def refresh_globals(self) -> None:
+        """Re-read the globals. If the database cannot be read, the last values read stay
+        in force; with none read yet, the error is the caller's."""
+        try:
+            with self.db.read() as s:
+                rows = dict(s.execute(select(Global.name, Global.value)).all())
+            self._globals = {**DEFAULT_GLOBALS, **rows}
+            self._globals_at = time.monotonic()
+        except SQLAlchemyError:
+            if not self._globals_at:
+                raise
+            log.warning("site %s: globals not re-read, keeping the last values", self.name,
+                        exc_info=True)
+            self._globals_at = time.monotonic()
+        finally:
+            self._refreshing = False
 
     def flag(self, name: str) -> bool:
         return self.globals().get(name, "0") == "1"
@@ -94,7 +119,7 @@ class Site:
     def set_global(self, name: str, value: str) -> None:
         with self.db.write() as s:
             s.merge(Global(name=name, value=value))
-        self._globals_at = 0.0
+        self._globals = {**self.globals(), name: value}
 
     @property
     def keys(self) -> keys.KeyRing:
@@ -169,11 +194,13 @@ class SiteRegistry:
 
     def _open(self, name: str) -> Site:
         self.site_dir(name).mkdir(parents=True, exist_ok=True)
-        db = Database(self.database_url(name))
-        upgrade(db.engine)
+        url = self.database_url(name)
+        upgrade_database(url)
+        db = Database(url, timeout=self.settings.db_timeout)
         site = Site(name=name, db=db, settings=self.settings)
         site.key_ring = keys.KeyRing(db)
         site.key_ring.ensure()
+        site.refresh_globals()
         return site
 
     def close(self) -> None:

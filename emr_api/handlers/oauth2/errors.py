@@ -32,8 +32,16 @@ SCHEMA_ERRORS = {
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+def _code_for(status: int) -> str:
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status < 500:
+        return "invalid_request"
+    return "temporarily_unavailable" if status == 503 else "server_error"
+
+
 def render(problem: Problem, operation_id: str | None) -> tuple[dict, str, dict]:
-    code = problem.bearer_error or _BY_STATUS.get(problem.status, "server_error")
+    code = problem.bearer_error or _code_for(problem.status)
     if problem.status == 400 and problem.bearer_error is None and operation_id in SCHEMA_ERRORS:
         code = SCHEMA_ERRORS[operation_id](problem)
     return {"error": code, "error_description": problem.message}, "application/json", dict(NO_STORE)

@@ -1,0 +1,63 @@
+"""How an operationId becomes the function Connexion calls: the handler, run in the thread
+pool under a deadline, and run again when the database lost a race.
+
+- The deadline: a database that stalls must not hold a request for as long as it stalls.
+  The engine bounds each statement; this bounds the whole of a handler's database work
+  (a second more than one statement may take), then answers 503. The thread is abandoned
+  to finish on its own; nothing it does afterwards commits into this answer.
+- Retries: a deadlock, serialization failure, busy SQLite lock or broken connection
+  rolled the transaction back, so running the handler again is safe. Idempotent methods
+  (GET, PUT, DELETE) get a few more tries; a POST answers 503 with Retry-After."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import time
+
+import anyio
+import anyio.to_thread
+from connexion.resolver import Resolution, Resolver
+
+from emr_api.db.engine import is_retryable
+
+log = logging.getLogger("emr_api.retry")
+
+IDEMPOTENT = {"get", "head", "put", "delete", "options"}
+RETRIES = 2
+
+
+class OffloadingResolver(Resolver):
+    def __init__(self, deadline: float):
+        super().__init__()
+        self.deadline = deadline
+
+    def resolve(self, operation) -> Resolution:
+        resolution = super().resolve(operation)
+        retries = RETRIES if operation.method.lower() in IDEMPOTENT else 0
+        return Resolution(offloaded(resolution.function, self.deadline, retries),
+                          resolution.operation_id)
+
+
+def offloaded(handler, deadline: float, retries: int):
+    """The handler as a coroutine: in the thread pool, bounded by `deadline` seconds,
+    tried `retries` more times after a retryable database failure."""
+
+    def attempts(*args, **kwargs):
+        for attempt in range(retries + 1):
+            try:
+                return handler(*args, **kwargs)
+            except Exception as exc:
+                if attempt == retries or not is_retryable(exc):
+                    raise
+                log.info("retrying %s after %s", handler.__qualname__, type(exc).__name__)
+                time.sleep(0.01 * (attempt + 1) + random.random() * 0.02)
+
+    @functools.wraps(handler)
+    async def call(*args, **kwargs):
+        with anyio.fail_after(deadline):
+            return await anyio.to_thread.run_sync(
+                functools.partial(attempts, *args, **kwargs), abandon_on_cancel=True)
+
+    return call
