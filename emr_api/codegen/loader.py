@@ -15,7 +15,10 @@ turns it into the one self-contained document Connexion, Swagger UI and Schemath
 - `x-include: "*.yaml"` in a root adds the `paths` and `tags` of every other file of its
   folder, so a new resource is one new file;
 - an OAuth2 flow whose `scopes` is empty lists every scope the document's operations
-  require, in each form a client may ask for it, with the words the consent page uses."""
+  require, in each form a client may ask for it, with the words the consent page uses;
+- `x-common-responses` in a root adds the answers any operation can give (`all`: 503 when
+  the database cannot answer) and any operation taking a body (`body`: 413, 415) to each
+  operation that does not declare them itself."""
 
 from __future__ import annotations
 
@@ -71,8 +74,10 @@ class _Bundler:
 
     def bundle(self) -> dict:
         self._include()
+        common = self._walk(self.doc.pop("x-common-responses", {}), self.root)
         body = {key: value for key, value in self.doc.items() if key != "components"}
         doc = self._walk(body, self.root)
+        _add_common_responses(doc, common)
         # The root's own components last: the walk above has added everything it uses.
         for kind, items in list(self.components.items()):
             for name in list(items):
@@ -133,6 +138,18 @@ class _Bundler:
         if target == self.root and not file_part:
             return {"$ref": ref}
         return self._walk(_pointer(_read(target), pointer), target)
+
+
+def _add_common_responses(doc: dict, common: dict) -> None:
+    for item in doc.get("paths", {}).values():
+        for method, op in item.items():
+            if method in ("parameters", "summary", "description", "servers") or \
+                    not isinstance(op, dict):
+                continue
+            extra = {**common.get("all", {}),
+                     **(common.get("body", {}) if "requestBody" in op else {})}
+            for status, response in extra.items():
+                op.setdefault("responses", {}).setdefault(str(status), response)
 
 
 def _fill_flow_scopes(doc: dict) -> None:

@@ -68,8 +68,10 @@ def page(template: str, status: int = 200, **context) -> Answer:
 
 
 def redirect(location: str) -> Answer:
-    return Answer(302, "", {"Location": location, "Cache-Control": "no-store",
-                            "Pragma": "no-cache"})
+    # A media type even with no body: these operations also document JSON errors, and an
+    # answer must say which of its operation's types it is.
+    return Answer(302, "", {"Location": location, "Content-Type": "text/html",
+                            "Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def error_page(error: str, description: str, status: int = 400) -> Answer:

@@ -59,6 +59,7 @@ class EmrApi:
         await self.asgi(scope, receive, send)
 
     def close(self) -> None:
+        self.asgi.close()
         self.registry.close()
 
 

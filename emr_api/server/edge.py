@@ -4,8 +4,8 @@
 (codegen/apis.py) and a Site. The site prefix moves into `root_path` (so Connexion routes
 `/api/...` and the OAuth2 paths, and the served documents show the real URL with the site
 filled in). A site name outside [A-Za-z0-9_-]{1,63}, an unknown site, an API turned off or
-not served is answered here, in that API's error shape, before any auth. After the
-response, one audit row and one log line.
+not served is answered here, in that API's error shape, before any auth. Before the
+response completes, one log line and one audit row, committed (server/audit.py).
 
 Why a middleware and not `{site}` in every path: Connexion does not route a path
 parameter inside a base path, and handlers should not each take a `site` argument."""
@@ -25,7 +25,7 @@ from emr_api import request_context
 from emr_api.codegen import apis
 from emr_api.codegen.apis import Api
 from emr_api.errors import PayloadTooLarge, Problem
-from emr_api.server.audit import write_audit_row
+from emr_api.server.audit import AuditWriters, audit_row
 from emr_api.server.errors import problem_of, render
 from emr_api.sites import SiteRegistry, UnknownSite, valid_site_name
 
@@ -40,6 +40,7 @@ class SiteEdge:
         self.app = app
         self.registry = registry
         self.deadline = registry.settings.db_timeout + 1
+        self.audit = AuditWriters()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -71,33 +72,47 @@ class SiteEdge:
             raw_query=scope.get("query_string", b""), raw_headers=scope.get("headers", []))
         inner = dict(scope)
         inner["root_path"] = scope.get("root_path", "") + prefix
-        status_box = [500]
+        started = time.perf_counter()
+        status = [500]
+        finished = [False]
+
+        async def finish():
+            """Log the request and commit its audit row: before the response completes."""
+            finished[0] = True
+            duration_ms = int((time.perf_counter() - started) * 1000)
+            log.info(json.dumps({"site": name, "method": scope["method"], "route": path,
+                                 "status": status[0], "ms": duration_ms,
+                                 "request_id": request_id}))
+            route = info.site_path.removeprefix(api.mount)
+            if route.startswith(_UNAUDITED) or "/ui/" in route:
+                return
+            try:
+                with anyio.fail_after(self.deadline):
+                    await self.audit.of(site).write(audit_row(info, status[0], duration_ms))
+            except Exception:  # answered all the same; a lost row must be loud
+                log.exception("audit row of request %s not written", request_id)
 
         async def send_wrapper(message):
             if message["type"] == "http.response.start":
-                status_box[0] = message["status"]
+                status[0] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and not message.get("more_body") \
+                    and not finished[0]:
+                await finish()
             await send(message)
 
-        started = time.perf_counter()
         token = request_context.begin(info)
         try:
             await self.app(inner, receive, send_wrapper)
         finally:
             request_context.end(token)
-            duration_ms = int((time.perf_counter() - started) * 1000)
-            log.info(json.dumps({"site": name, "method": scope["method"], "route": path,
-                                 "status": status_box[0], "ms": duration_ms,
-                                 "request_id": request_id}))
-            route = info.site_path.removeprefix(api.mount)
-            if not route.startswith(_UNAUDITED) and "/ui/" not in route:
-                with anyio.move_on_after(self.deadline) as waited:
-                    await anyio.to_thread.run_sync(write_audit_row, info, status_box[0],
-                                                   duration_ms, abandon_on_cancel=True)
-                if waited.cancelled_caught:
-                    log.error("audit row of request %s not written in time", request_id)
+            if not finished[0]:  # the app sent no complete response
+                await finish()
+
+    def close(self) -> None:
+        self.audit.close()
 
     async def _site(self, api: Api, name: str):
         """The open site, with fresh globals, or a _Refusal saying why the request ends here."""
