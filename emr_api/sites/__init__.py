@@ -59,6 +59,7 @@ class Site:
     _globals: dict[str, str] = field(default_factory=dict)
     _globals_at: float = 0.0  # monotonic time of the last read; 0 before the first
     _refreshing: bool = False
+    _changes: int = 0  # set_global calls, so a refresh that read before one keeps its value
     _lock: threading.Lock = field(default_factory=threading.Lock)
     key_ring: keys.KeyRing | None = None
 
@@ -96,10 +97,13 @@ class Site:
     def refresh_globals(self) -> None:
         """Re-read the globals. If the database cannot be read, the last values read stay
         in force; with none read yet, the error is the caller's."""
+        changes = self._changes
         try:
             with self.db.read() as s:
                 rows = dict(s.execute(select(Global.name, Global.value)).all())
-            self._globals = {**DEFAULT_GLOBALS, **rows}
+            with self._lock:
+                if self._changes == changes:  # else set_global ran meanwhile: keep its value
+                    self._globals = {**DEFAULT_GLOBALS, **rows}
             self._globals_at = time.monotonic()
         except SQLAlchemyError:
             if not self._globals_at:
@@ -119,7 +123,10 @@ class Site:
     def set_global(self, name: str, value: str) -> None:
         with self.db.write() as s:
             s.merge(Global(name=name, value=value))
-        self._globals = {**self.globals(), name: value}
+        current = self.globals()
+        with self._lock:
+            self._changes += 1
+            self._globals = {**current, name: value}
 
     @property
     def keys(self) -> keys.KeyRing:
