@@ -33,8 +33,9 @@ spec: $(STAMP) ## Bundle each API's YAML (emr_api/openapi/) and validate it as O
 imports: $(STAMP) ## Check the dependency rule between the rooms (also part of make test)
 	$(BIN)/lint-imports
 
-bench: $(STAMP) ## Load GET /apis/default/api/patient/{puuid} and a bare Starlette baseline; print ratios
+bench: $(STAMP) ## Patient read and /version against a bare Starlette baseline (ratios); patient search at 1K and 64K
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.search
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 
 def utcnow() -> datetime:
@@ -36,6 +36,17 @@ class Base(DeclarativeBase):
 
 def _s(length: int = 255) -> Mapped[str | None]:
     return mapped_column(String(length), nullable=True)
+
+
+def fold(text: str | None) -> str | None:
+    """The case-folded form prefix searches compare: the same in Python on every database
+    (SQLite's lower() folds ASCII only), so the database compares plain bytes."""
+    return text.casefold() if isinstance(text, str) else None
+
+
+# A search key compares by code point on every database (PostgreSQL: the "C" collation;
+# MariaDB tables are utf8mb4_bin; SQLite is binary), so a prefix is an index range.
+SEARCH_KEY = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 
 class Global(Base):
@@ -182,11 +193,23 @@ class Patient(Base):
     # Patient portal credentials (OpenEMR's patient_access_onsite).
     portal_username: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
     portal_password_hash: Mapped[str | None] = _s()
+    # Case-folded names for prefix search, kept by the validator below on every write.
+    fname_key: Mapped[str | None] = mapped_column(SEARCH_KEY, nullable=True)
+    lname_key: Mapped[str | None] = mapped_column(SEARCH_KEY, nullable=True)
 
     __table_args__ = (
         Index("ix_patient_lname_fname", "lname", "fname"),
         Index("ix_patient_dob", "DOB"),
+        # Last name, then first: a last-name prefix is a range, and a first-name prefix
+        # beside it is checked in the index before any row is read.
+        Index("ix_patient_lname_key", "lname_key", "fname_key"),
+        Index("ix_patient_fname_key", "fname_key"),
     )
+
+    @validates("fname", "lname")
+    def _keep_search_key(self, name: str, value):
+        setattr(self, f"{name}_key", fold(value))
+        return value
 
 
 class Encounter(Base):

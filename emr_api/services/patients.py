@@ -31,6 +31,7 @@ SPEC = ResourceSpec(
         "sex": Match.EXACT,
         "DOB": Match.DATE,
     },
+    keys={"fname": "fname_key", "lname": "lname_key"},
     sort=("pid", "fname", "lname", "DOB", "sex", "city", "state", "postal_code"),
     default_order="pid",
     owner=lambda puuid: Patient.uuid == puuid,

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
+from emr_api.db.models import fold
 from emr_api.errors import NotFound, ValidationFailed
 from emr_api.identity import Access
 from emr_api.services.values import check_text, parse_date, parse_flag, parse_id
@@ -47,6 +48,8 @@ class ResourceSpec:
     keep: tuple[str, ...] | None = None  # never cleared by an update (default: required)
     converters: Mapping[str, Callable] = field(default_factory=lambda: MappingProxyType({}))
     search: Mapping[str, Match] = field(default_factory=lambda: MappingProxyType({}))
+    # Prefix searches answered from an indexed, case-folded key column: {field: key column}.
+    keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     sort: tuple[str, ...] = ()
     default_order: str = "id"  # a model attribute; "-eid" for descending
     # The rows of one patient (a clause on this model), for patient-context access; None
@@ -69,6 +72,16 @@ class Page:
     has_more: bool
     offset: int
     limit: int
+
+
+def key_starts_with(key_column, value: str):
+    """Prefix match on a case-folded key column, as an index range: the keys from the
+    folded prefix up to (not including) the prefix with its last character one higher.
+    Wildcards mean nothing here."""
+    prefix = fold(value)
+    if ord(prefix[-1]) >= 0x10FFFF:
+        return key_column >= prefix
+    return (key_column >= prefix) & (key_column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
 def starts_with(column, value: str):
@@ -115,6 +128,8 @@ def _filter(spec: ResourceSpec, name: str, value):
         return column == parse_date(name, value)
     if match is Match.EXACT:
         return column == value
+    if name in spec.keys:
+        return key_starts_with(getattr(spec.model, spec.keys[name]), value)
     return starts_with(column, value)
 
 

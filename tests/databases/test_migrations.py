@@ -85,3 +85,27 @@ def test_mariadb_tables_compare_text_byte_exact(db_kind, tmp_path):
                 "SELECT table_name, table_collation FROM information_schema.tables "
                 "WHERE table_schema = DATABASE()")).all())
     assert collations and set(collations.values()) == {"utf8mb4_bin"}, collations
+
+
+def test_the_search_keys_of_existing_patients_are_filled(db_kind, tmp_path):
+    """Rows written before revision 0003 get their case-folded keys from the migration."""
+    from datetime import date, datetime
+
+    from sqlalchemy import column, insert, select, table
+
+    old = table("patient_data", column("uuid"), column("fname"), column("lname"),
+                column("DOB"), column("sex"), column("date"), column("last_updated"))
+    with empty_database(db_kind, tmp_path) as engine:
+        command.upgrade(migrate.alembic_config(engine), "0002")
+        with engine.begin() as conn:
+            conn.execute(insert(old), [
+                {"uuid": f"00000000-0000-4000-8000-00000000000{i}", "fname": f, "lname": ln,
+                 "DOB": date(1970, 1, 1), "sex": "Female", "date": datetime(2020, 1, 1),
+                 "last_updated": datetime(2020, 1, 1)}
+                for i, (f, ln) in enumerate([("Élodie", "MÜLLER"), ("ann", "Straße")])])
+        migrate.upgrade(engine)
+        keys = table("patient_data", column("pid"), column("fname_key"), column("lname_key"))
+        with engine.connect() as conn:
+            found = conn.execute(select(keys.c.fname_key, keys.c.lname_key)
+                                 .order_by(keys.c.pid)).all()
+        assert [tuple(k) for k in found] == [("élodie", "müller"), ("ann", "strasse")]

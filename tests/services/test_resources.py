@@ -98,3 +98,20 @@ def test_required_fields_are_named_on_create_and_kept_on_update(database):
     with database.read() as s:
         row = s.execute(select(Facility).where(Facility.uuid == fuuid)).scalar_one()
         assert (row.name, row.city) == ("Spec Clinic", None)
+
+
+def test_name_prefixes_match_case_folded_and_follow_updates(database):
+    with database.write() as s:
+        puuid = resources.create(s, SYSTEM, patients.SPEC, {
+            "fname": "Élise", "lname": "Großmann", "sex": "Female", "DOB": "1960-06-06"}).uuid
+
+    def found(filters) -> bool:
+        with database.read() as s:
+            page = resources.search(s, SYSTEM, patients.SPEC, filters)
+            return puuid in {p.uuid for p in page.items}
+
+    assert found({"lname": "GROSS"}) and found({"lname": "großm"})
+    assert found({"fname": "éli", "lname": "gro"}) and not found({"fname": "eli"})
+    with database.write() as s:
+        resources.update(s, SYSTEM, patients.SPEC, puuid, {"lname": "Klein"})
+    assert found({"lname": "kle"}) and not found({"lname": "gro"})
