@@ -48,8 +48,16 @@ class RequestInfo:
     path: str  # the full request path, /apis/<site>/...
     raw_query: bytes = b""
     raw_headers: list = field(default_factory=list)
-    access: Access | None = None
+    claims: dict | None = None  # a verified bearer token's claims, before its standing
+    access: Access | None = None  # the caller, once the token's standing was read
     audit: Audit = field(default_factory=Audit)
+
+    def caller(self) -> Access | None:
+        """The caller: None for a request without a token. A token whose standing was not
+        read is refused here, so no path can skip revocation."""
+        if self.claims is not None and self.access is None:
+            raise RuntimeError("the bearer token's standing was not checked")
+        return self.access
 
     @property
     def query_items(self) -> list[tuple[str, str]]:

@@ -40,14 +40,16 @@ def standing(site: Site, claims: dict) -> Access:
                   jti=row.jti)
 
 
-def check(access: Access, api: Api, required: list[str] | tuple[str, ...],
-          needed_acl: tuple[str, str] | None) -> None:
-    """Raise Forbidden unless the access holds the API scope, the operation's scopes and,
-    for a staff user, the operation's ACL."""
-    if api.scope and api.scope not in access.scopes:
+def check_scopes(granted: frozenset[str], api: Api, required) -> None:
+    """Raise Forbidden unless the granted scopes hold the API's scope and the operation's."""
+    if api.scope and api.scope not in granted:
         raise Forbidden(f"The access token lacks the '{api.scope}' scope this API requires")
-    missing = [s for s in required if not scopes.satisfies(access.scopes, s)]
+    missing = [s for s in required if not scopes.satisfies(granted, s)]
     if missing:
         raise Forbidden(f"The access token lacks the scope(s): {' '.join(missing)}")
+
+
+def check_acl(access: Access, needed_acl: tuple[str, str] | None) -> None:
+    """Raise Forbidden unless a staff user's group holds the operation's ACL."""
     if needed_acl and access.role is Role.USER and not acl.allows(access.acl_group, *needed_acl):
         raise Forbidden(f"The user is not allowed '{needed_acl[0]}/{needed_acl[1]}'")

@@ -24,14 +24,16 @@ log = logging.getLogger("emr_api.audit")
 
 def audit_row(info: RequestInfo, status: int, duration_ms: int) -> dict:
     access = info.access
+    # A request refused before its token's standing was read is named by its signed claims.
+    claims = info.claims or {}
     return dict(
         at=utcnow(),
         site=info.site.name,
         request_id=info.request_id,
-        user_uuid=access.identity.subject if access else None,
-        user_role=access.role.value if access else None,
-        client_id=access.client_id if access else info.audit.client_id,
-        token_jti=access.jti if access else None,
+        user_uuid=access.identity.subject if access else claims.get("sub"),
+        user_role=access.role.value if access else claims.get("role"),
+        client_id=access.client_id if access else claims.get("client_id", info.audit.client_id),
+        token_jti=access.jti if access else claims.get("jti"),
         method=info.method,
         route=info.path[:255],
         patient_uuid=info.audit.patient_uuid or (access.patient_uuid if access else None),

@@ -12,6 +12,7 @@ pool under a deadline, and run again when the database lost a race.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import random
 import time
@@ -20,7 +21,9 @@ import anyio
 import anyio.to_thread
 from connexion.resolver import Resolution, Resolver
 
+from emr_api.codegen import operations
 from emr_api.db.engine import is_retryable
+from emr_api.server.security import admit
 
 log = logging.getLogger("emr_api.retry")
 
@@ -36,17 +39,21 @@ class OffloadingResolver(Resolver):
     def resolve(self, operation) -> Resolution:
         resolution = super().resolve(operation)
         retries = RETRIES if operation.method.lower() in IDEMPOTENT else 0
-        return Resolution(offloaded(resolution.function, self.deadline, retries),
+        found = operations.by_id().get(resolution.operation_id)
+        return Resolution(offloaded(resolution.function, self.deadline, retries,
+                                    acl=found.acl if found else None),
                           resolution.operation_id)
 
 
-def offloaded(handler, deadline: float, retries: int):
-    """The handler as a coroutine: in the thread pool, bounded by `deadline` seconds,
-    tried `retries` more times after a retryable database failure."""
+def offloaded(handler, deadline: float, retries: int, acl: tuple[str, str] | None = None):
+    """The handler as a coroutine: after the caller's standing and ACL (`admit`), in one
+    hop to the thread pool, bounded by `deadline` seconds, tried `retries` more times after
+    a retryable database failure."""
 
     def attempts(*args, **kwargs):
         for attempt in range(retries + 1):
             try:
+                admit(acl)
                 return handler(*args, **kwargs)
             except Exception as exc:
                 if attempt == retries or not is_retryable(exc):
@@ -60,4 +67,6 @@ def offloaded(handler, deadline: float, retries: int):
             return await anyio.to_thread.run_sync(
                 functools.partial(attempts, *args, **kwargs), abandon_on_cancel=True)
 
+    # Connexion reads the handler's signature on every request: give it one, made once.
+    call.__signature__ = inspect.signature(handler)
     return call

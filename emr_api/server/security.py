@@ -1,31 +1,40 @@
-"""The bearer check Connexion calls for every operation whose YAML security requirement
-names the `oauth` scheme (`x-tokenInfoFunc`), with the operation's required scopes.
+"""The bearer check, in two halves so a request makes one thread-pool hop:
 
-Signature, issuer, expiry and audience are checked on the event loop; revocation and the
-user's standing in one indexed query off it; then the API scope, the operation's scopes and
-its `x-acl` (from the one operations list). The caller's Access goes into the request
-context for the handler and the audit row."""
+- `token_info`, which Connexion calls on the event loop for every operation whose YAML
+  security requirement names the `oauth` scheme: the token's signature, issuer, expiry and
+  audience, then the API's scope and the operation's (from the signed claims). No I/O.
+- `admit`, run in the handler's own hop just before it: the token's standing in the
+  database (revoked? the user still active?) and the operation's `x-acl`. The caller's
+  Access goes into the request context for the handler and the audit row.
+
+Nothing reaches a handler without both: the resolver runs `admit` for every operation, and
+`request_context.RequestInfo.caller` refuses a token whose standing was not read."""
 
 from __future__ import annotations
 
-import anyio
-import anyio.to_thread
+import inspect
 
 from emr_api import request_context, scopes
 from emr_api.auth import bearer
-from emr_api.codegen import operations
 
 
 async def token_info(token: str, required_scopes=None, request=None) -> dict:
     info = request_context.current()
     claims = bearer.verify(info.site, info.api, token)
-    with anyio.fail_after((info.site.db.timeout or 30) + 1):  # a stalled database: 503
-        access = await anyio.to_thread.run_sync(bearer.standing, info.site, claims,
-                                                abandon_on_cancel=True)
+    granted = frozenset(scopes.split(claims.get("scope")))
+    info.claims = claims  # before the scope check: a refused request is audited with it
+    bearer.check_scopes(granted, info.api, required_scopes or [])
+    return {"sub": claims.get("sub"), "scope": sorted(granted)}
+
+
+def admit(acl: tuple[str, str] | None) -> None:
+    """The caller's standing and ACL, for a request that presented a token (blocking)."""
+    info = request_context.current_or_none()
+    if info is None or info.claims is None or info.access is not None:
+        return
+    access = bearer.standing(info.site, info.claims)
     info.access = access
-    operation = operations.by_id().get(_operation_id(request) or "")
-    bearer.check(access, info.api, required_scopes or [], operation.acl if operation else None)
-    return {"sub": claims.get("sub"), "scope": sorted(access.scopes), "access": access}
+    bearer.check_acl(access, acl)
 
 
 def scopes_hold(required_scopes, token_scopes) -> bool:
@@ -34,8 +43,6 @@ def scopes_hold(required_scopes, token_scopes) -> bool:
     return scopes.all_satisfied(token_scopes, required_scopes or [])
 
 
-def _operation_id(request) -> str | None:
-    if request is None:
-        return None
-    routing = request.scope.get("extensions", {}).get("connexion_routing", {})
-    return routing.get("operation_id")
+# Connexion inspects these on every request; a signature set once is read at once.
+token_info.__signature__ = inspect.signature(token_info)
+scopes_hold.__signature__ = inspect.signature(scopes_hold)

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import anyio.to_thread
@@ -27,15 +26,27 @@ from jsonschema import ValidationError
 from emr_api.errors import ValidationFailed
 
 
+# A parameter's schema is checked by one validator made once (making one per request costs
+# more than the check): {id(schema): (schema, validator)}, the schema kept alive with it.
+_checkers: dict[int, tuple[dict, Draft4Validator]] = {}
+
+
+def _checker(schema: dict) -> Draft4Validator:
+    found = _checkers.get(id(schema))
+    if found is None or found[0] is not schema:
+        found = _checkers[id(schema)] = (
+            schema, Draft4Validator(schema, format_checker=draft4_format_checker))
+    return found[1]
+
+
 class NamedParameterValidator(ParameterValidator):
     @staticmethod
     def validate_parameter(parameter_type, value, param, param_name=None):
         if is_nullable(param) and is_null(value):
             return None
         if value is not None:
-            schema = copy.deepcopy(param.get("schema", param))
             try:
-                Draft4Validator(schema, format_checker=draft4_format_checker).validate(value)
+                _checker(param.get("schema", param)).validate(value)
             except ValidationError as exc:
                 return f"{param['name']}: {exc.message}"
             return None

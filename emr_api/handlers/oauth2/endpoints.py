@@ -26,4 +26,4 @@ def revoke(body):
 def userinfo():
     info = request_context.current()
     with info.site.db.read() as session:
-        return people.userinfo(session, info.access)
+        return people.userinfo(session, info.caller())

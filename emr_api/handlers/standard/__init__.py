@@ -32,7 +32,7 @@ def created(data):
 
 
 def access() -> Access:
-    return request_context.current().access
+    return request_context.current().caller()
 
 
 @contextmanager
