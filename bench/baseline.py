@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -77,11 +78,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--database-url", required=True,
                    help="the database emr-api serves (sqlite:////abs/path/emr.sqlite)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (1)")
     args = p.parse_args(argv)
+    if args.workers > 1:  # worker processes import the app: hand them the URL by environment
+        os.environ[DATABASE_URL_VARIABLE] = args.database_url
+        uvicorn.run("bench.baseline:app_from_environment", factory=True, host=args.host,
+                    port=args.port, workers=args.workers, access_log=False, log_level="warning")
+        return 0
     app = create_app(args.database_url)
     uvicorn.run(app, host=args.host, port=args.port, workers=1, access_log=False,
                 log_level="warning")
     return 0
+
+
+DATABASE_URL_VARIABLE = "BENCH_BASELINE_DATABASE_URL"
+
+
+def app_from_environment():
+    return create_app(os.environ[DATABASE_URL_VARIABLE])
 
 
 if __name__ == "__main__":

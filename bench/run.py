@@ -546,6 +546,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     p.add_argument("--no-install", action="store_true",
                    help="never apt-get install wrk when it is missing")
+    p.add_argument("--no-two-workers", action="store_true",
+                   help="skip the two-worker run of the patient read")
     p.add_argument("--rounds", type=int, default=1,
                    help="interleaved rounds over the four targets; the median round is "
                         "reported (1)")
@@ -668,6 +670,11 @@ def main(argv: list[str] | None = None) -> int:
                            for r in rs)
         print(f"audit rows written by emr-api during the load: {audited} "
               f"(measured emr-api requests: {emr_requests}, plus warm-ups)")
+        two_workers = None
+        if not args.no_two_workers:
+            for server in servers:
+                server.stop()
+            two_workers = measure_two_workers(data_dir, database, env, cfg, puuid)
         bad = {k: (r.non_2xx, r.errors) for k, r in results.items() if r.non_2xx or r.errors}
         if bad:
             print(f"WARNING: non-2xx answers or socket errors (non_2xx, errors): {bad}")
@@ -695,6 +702,7 @@ def main(argv: list[str] | None = None) -> int:
             "breakdown": breakdown,
             "audit_rows_written": audited,
             "emr_api_requests_measured": emr_requests,
+            "two_workers": two_workers,
         }
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(report, indent=2) + "\n")
@@ -715,6 +723,50 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"data folder and server logs kept in {data_dir}", file=sys.stderr)
             else:
                 shutil.rmtree(data_dir, ignore_errors=True)
+
+
+TWO_WORKER_GOAL_RPS = 1300
+
+
+def measure_two_workers(data_dir: Path, database: Path, env: dict, cfg: LoadConfig,
+                        puuid: str) -> dict:
+    """The patient read again, each server with two worker processes on the two cores
+    (the load generator shares them)."""
+    emr_port, base_port = free_port(), free_port()
+    emr = Server("emr-api (2 workers)", [
+        sys.executable, "-m", "emr_api.cli", "serve", "--http", "--host", HOST, "--port",
+        str(emr_port), "--workers", "2", "--data-dir", str(data_dir)],
+        env, emr_port, "/apis/default/api/version", data_dir / "emr-api-2.log")
+    base = Server("baseline (2 workers)", [
+        sys.executable, "-m", "bench.baseline", "--host", HOST, "--port", str(base_port),
+        "--database-url", f"sqlite:///{database}", "--workers", "2"],
+        {**env}, base_port, "/version", data_dir / "baseline-2.log")
+    try:
+        emr.start()
+        base.start()
+        bearer = f"Bearer {get_token(emr_port)}"
+        targets = [
+            Target("emr_patient_2w", "emr-api  GET /apis/default/api/patient/{puuid}",
+                   emr_port, f"/apis/default/api/patient/{puuid}", bearer, emr.pid),
+            Target("baseline_patient_2w", "baseline GET /patient/{puuid}", base_port,
+                   f"/patient/{puuid}", None, base.pid),
+        ]
+        results = {}
+        for t in targets:
+            print(f"two workers: loading {t.label.split()[0]} ...", flush=True)
+            results[t.key] = load(t, cfg, cfg.extra.get("wrk"))
+    finally:
+        emr.stop()
+        base.stop()
+    emr_rps, base_rps = results["emr_patient_2w"].rps, results["baseline_patient_2w"].rps
+    ratio = emr_rps / base_rps if base_rps else None
+    print(f"\ntwo workers each, GET patient: emr-api {emr_rps:.0f} req/s, baseline "
+          f"{base_rps:.0f} req/s, ratio {_fmt_ratio(ratio)}; the goal is "
+          f"{TWO_WORKER_GOAL_RPS} req/s for emr-api ({emr_rps / TWO_WORKER_GOAL_RPS:.2f} of it)")
+    return {"emr_rps": emr_rps, "baseline_rps": base_rps, "ratio": ratio,
+            "goal_rps": TWO_WORKER_GOAL_RPS,
+            "emr": asdict(results["emr_patient_2w"]),
+            "baseline": asdict(results["baseline_patient_2w"])}
 
 
 def check_same_patient(emr_port: int, base_port: int, puuid: str, bearer: str) -> None:
