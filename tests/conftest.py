@@ -76,14 +76,20 @@ def database_url(db_kind):
         yield url
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("var"), database_url=database_url,
-                        public_url=BASE_URL, validate_responses=True)
+def demo_app(settings: Settings):
+    """The app, with site `default` holding the demo users and the password grant on."""
     application = create_app(settings)
     site = application.registry.get("default")
     demo.seed_users(site)
     site.set_global("oauth_password_grant", "1")
+    return application
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    application = demo_app(Settings(data_dir=tmp_path_factory.mktemp("var"),
+                                    database_url=database_url, public_url=BASE_URL,
+                                    validate_responses=True))
     yield application
     application.close()
 

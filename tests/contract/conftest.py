@@ -19,8 +19,14 @@ from starlette.testclient import TestClient
 
 from emr_api.settings import Settings
 from emr_api.cli import demo
-from emr_api.server.app import create_app
-from tests.conftest import BASE_URL, bearer, password_token, register_client, server_database
+from tests.conftest import (
+    BASE_URL,
+    bearer,
+    demo_app,
+    password_token,
+    register_client,
+    server_database,
+)
 
 API_BASE = f"{BASE_URL}/apis/default/api"
 OAUTH_BASE = f"{BASE_URL}/oauth2/default"
@@ -100,12 +106,9 @@ def contract(db_kind, tmp_path_factory):
         settings = Settings(data_dir=tmp_path_factory.mktemp("contract"),
                             database_url=database_url, public_url=BASE_URL,
                             validate_responses=True)
-        application = create_app(settings)
+        application = demo_app(settings)
         try:
-            site = application.registry.get("default")
-            demo.seed_users(site)
-            site.set_global("oauth_password_grant", "1")
-            demo.generate(site, 12, seed=11)
+            demo.generate(application.registry.get("default"), 12, seed=11)
             with TestClient(application, base_url=BASE_URL) as client:
                 app_client = register_client(client)
                 token = password_token(client, app_client)

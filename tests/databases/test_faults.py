@@ -11,10 +11,15 @@ import pytest
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
-from emr_api.cli import demo
-from emr_api.server.app import create_app
 from emr_api.settings import Settings
-from tests.conftest import BASE_URL, bearer, password_token, register_client, server_database
+from tests.conftest import (
+    BASE_URL,
+    bearer,
+    demo_app,
+    password_token,
+    register_client,
+    server_database,
+)
 from tests.databases.tcp_proxy import TcpProxy
 
 DB_TIMEOUT = 2.0
@@ -33,10 +38,7 @@ def flaky(db_kind, tmp_path_factory):
         proxied = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         settings = Settings(data_dir=tmp_path_factory.mktemp("faults"), database_url=proxied,
                             public_url=BASE_URL, db_timeout=DB_TIMEOUT)
-        app = create_app(settings)
-        site = app.registry.get("default")
-        demo.seed_users(site)
-        site.set_global("oauth_password_grant", "1")
+        app = demo_app(settings)
         try:
             with TestClient(app, base_url=BASE_URL) as client:
                 creds = register_client(client)
