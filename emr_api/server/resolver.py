@@ -5,6 +5,8 @@ pool under a deadline, and run again when the database lost a race.
   The engine bounds each statement; this bounds the whole of a handler's database work
   (a second more than one statement may take), then answers 503. The thread is abandoned
   to finish on its own; nothing it does afterwards commits into this answer.
+- Handlers written `async` answer from memory without a database; they run on the event
+  loop as they are.
 - Retries: a deadlock, serialization failure, busy SQLite lock or broken connection
   rolled the transaction back, so running the handler again is safe. Idempotent methods
   (GET, PUT, DELETE) get a few more tries; a POST answers 503 with Retry-After."""
@@ -38,6 +40,10 @@ class OffloadingResolver(Resolver):
 
     def resolve(self, operation) -> Resolution:
         resolution = super().resolve(operation)
+        if inspect.iscoroutinefunction(resolution.function):
+            # Async handlers answer from memory (/version, discovery, jwk): no hop, no
+            # database. A token they were given is refused (its standing is never read).
+            return resolution
         retries = RETRIES if operation.method.lower() in IDEMPOTENT else 0
         found = operations.by_id().get(resolution.operation_id)
         return Resolution(offloaded(resolution.function, self.deadline, retries,

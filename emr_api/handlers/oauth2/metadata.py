@@ -4,9 +4,9 @@ from emr_api import request_context
 from emr_api.oauth2 import metadata
 
 
-def openid_configuration():
+async def openid_configuration():  # from memory: no thread hop
     return metadata.openid_configuration(request_context.current().site)
 
 
-def jwks():
+async def jwks():
     return request_context.current().site.keys.jwks()

@@ -8,9 +8,9 @@ OPENEMR_VERSION = {"v_major": "7", "v_minor": "0", "v_patch": "3", "v_realpatch"
                    "v_tag": "", "v_database": 1, "v_acl": 1}
 
 
-def get_version():
+async def get_version():  # from memory: no thread hop
     return ok({**OPENEMR_VERSION, "server": f"emr-api {__version__}"})
 
 
-def get_product():
+async def get_product():
     return ok({"name": "emr-api", "version": __version__, "statusAsString": "UNREGISTERED"})
