@@ -97,6 +97,9 @@ class SiteEdge:
                 status[0] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    # Answers may carry patient data: no cache keeps them (ASVS V8.2.1).
+                    headers += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and not message.get("more_body") \
                     and not finished[0]:

@@ -157,3 +157,4 @@ def test_oauth_calls_name_the_client_that_authenticated_or_was_registered(
         "client_secret": other["client_secret"]})
     assert asked.json() == {"active": False}
     assert one_row(default_site, asked).client_id == other["client_id"]
+
