@@ -26,3 +26,13 @@ def test_every_standard_operation_needs_a_scope_and_an_acl():
 def test_open_operations_are_the_listed_ones():
     open_ops = {op.operation_id for op in operations.of_api("standard") if not op.protected}
     assert open_ops == checks.OPEN_OPERATIONS
+
+
+def test_protected_operations_run_where_their_token_is_admitted():
+    """A token's standing (revocation, the user's state, the ACL) is read in the thread
+    hop the resolver gives sync handlers; an async handler would skip it (and refuse)."""
+    import inspect
+
+    async_protected = [op.operation_id for op in operations.operations() if op.protected
+                       and inspect.iscoroutinefunction(checks.handler_of(op.operation_id))]
+    assert async_protected == []

@@ -42,7 +42,8 @@ class OffloadingResolver(Resolver):
         resolution = super().resolve(operation)
         if inspect.iscoroutinefunction(resolution.function):
             # Async handlers answer from memory (/version, discovery, jwk): no hop, no
-            # database. A token they were given is refused (its standing is never read).
+            # database, and no token (tests/test_specs.py keeps protected ones sync, so
+            # `admit` reads every token's standing).
             return resolution
         retries = RETRIES if operation.method.lower() in IDEMPOTENT else 0
         found = operations.by_id().get(resolution.operation_id)
