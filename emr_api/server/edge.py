@@ -31,6 +31,8 @@ from emr_api.sites import SiteRegistry, UnknownSite, valid_site_name
 
 log = logging.getLogger("emr_api.request")
 
+# Answers may carry patient data: no cache keeps them (ASVS V8.2.1).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # Routes that are documentation, not API calls: not audited.
 _UNAUDITED = ("/ui", "/openapi.json", "/openapi.yaml")
 
@@ -98,8 +100,7 @@ class SiteEdge:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 if not any(name.lower() == b"cache-control" for name, _ in headers):
-                    # Answers may carry patient data: no cache keeps them (ASVS V8.2.1).
-                    headers += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+                    headers += [(k.lower().encode(), v.encode()) for k, v in NO_STORE.items()]
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and not message.get("more_body") \
                     and not finished[0]:
@@ -192,6 +193,7 @@ async def _buffered(scope, receive, limit: int):
 async def _reply(send, api: Api, problem: Problem) -> None:
     status = problem.status
     body, media_type, headers = render(api, problem)
+    headers = {**NO_STORE, **headers}
     raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})

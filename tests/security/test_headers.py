@@ -13,3 +13,11 @@ def test_no_answer_is_kept_by_a_cache(client, admin, path):
     r = client.get(path, headers=admin)
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["pragma"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", ["/apis/nosuchsite/api/patient", "/apis/default/nosuchapi/x",
+                                  "/apis/default/fhir/Patient"])
+def test_answers_from_the_edge_are_not_cached_either(client, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.headers["cache-control"] == "no-store"
