@@ -52,11 +52,8 @@ class PayloadTooLarge(ApiError):
     status = 413
 
 
-class Unavailable(ApiError):
-    """The database cannot answer now; nothing was written. Try again after a moment."""
-
-    status = 503
-    retry_after = 2
+# Seconds a client is asked to wait (Retry-After) when the database cannot answer now.
+RETRY_AFTER_SECONDS = 2
 
 
 class Problem:

@@ -31,6 +31,8 @@ import yaml
 from emr_api import scopes
 
 OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
+# The keys of a path item that are operations.
+METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 ENVELOPES = OPENAPI_DIR / "components" / "standard.yaml"
 
 
@@ -142,10 +144,7 @@ class _Bundler:
 
 def _add_common_responses(doc: dict, common: dict) -> None:
     for item in doc.get("paths", {}).values():
-        for method, op in item.items():
-            if method in ("parameters", "summary", "description", "servers") or \
-                    not isinstance(op, dict):
-                continue
+        for op in (item[m] for m in METHODS if m in item):
             extra = {**common.get("all", {}),
                      **(common.get("body", {}) if "requestBody" in op else {})}
             for status, response in extra.items():
@@ -153,9 +152,8 @@ def _add_common_responses(doc: dict, common: dict) -> None:
 
 
 def _fill_flow_scopes(doc: dict) -> None:
-    named = [s for item in doc.get("paths", {}).values() for op in item.values()
-             if isinstance(op, dict) for req in op.get("security", []) for need in req.values()
-             for s in need]
+    named = [s for item in doc.get("paths", {}).values() for m in METHODS if m in item
+             for req in item[m].get("security", []) for need in req.values() for s in need]
     plain = [s for s in dict.fromkeys(named) if s in scopes.PLAIN_SCOPES]
     for scheme in doc.get("components", {}).get("securitySchemes", {}).values():
         for flow in scheme.get("flows", {}).values():

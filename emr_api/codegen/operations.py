@@ -12,8 +12,7 @@ from functools import lru_cache
 
 from emr_api.codegen import loader
 from emr_api.codegen.apis import SERVED, Api
-
-METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+from emr_api.codegen.loader import METHODS
 
 
 @dataclass(frozen=True)

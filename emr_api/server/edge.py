@@ -150,9 +150,9 @@ def _body_refusal(api: Api, scope) -> Problem | None:
     it would otherwise reach a handler unparsed)."""
     headers = dict(scope.get("headers", []))
     length = headers.get(b"content-length")
-    if length is not None and (not length.isdigit() or int(length) > api.max_body):
-        if not length.isdigit():
-            return Problem(400, "Content-Length is not a number")
+    if length is not None and not length.isdigit():
+        return Problem(400, "Content-Length is not a number")
+    if length is not None and int(length) > api.max_body:
         return Problem(413, f"The request body is larger than {api.max_body} bytes")
     has_body = (length not in (None, b"0")) or b"transfer-encoding" in headers
     if scope["method"] in _BODY_METHODS and has_body and not headers.get(b"content-type"):

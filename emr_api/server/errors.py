@@ -25,7 +25,7 @@ from emr_api import request_context
 from emr_api.codegen import apis, operations
 from emr_api.codegen.apis import Api
 from emr_api.db.engine import is_unavailable
-from emr_api.errors import ApiError, Forbidden, Problem, Unauthenticated, Unavailable
+from emr_api.errors import RETRY_AFTER_SECONDS, ApiError, Forbidden, Problem, Unauthenticated
 from emr_api.handlers.fhir import errors as fhir_errors
 from emr_api.handlers.oauth2 import errors as oauth2_errors
 from emr_api.handlers.standard import errors as standard_errors
@@ -46,10 +46,10 @@ def problem_of(exc: Exception) -> Problem:
         return exc.problem(bearer)
     if is_unavailable(exc):  # nothing was written: the transaction did not commit
         return Problem(503, "The database is not answering now; try again shortly",
-                       retry_after=Unavailable.retry_after)
+                       retry_after=RETRY_AFTER_SECONDS)
     if isinstance(exc, TimeoutError):
         return Problem(503, "The database did not answer in time; try again shortly",
-                       retry_after=Unavailable.retry_after)
+                       retry_after=RETRY_AFTER_SECONDS)
     if isinstance(exc, MultiPartException):
         return Problem(400, f"The form cannot be read: {exc.message}")
     if isinstance(exc, OAuthScopeProblem):

@@ -1,5 +1,5 @@
-"""OAuth2's error shape (RFC 6749 section 5.2): `{"error", "error_description"}`, never
-cached. The code is the bearer error when there is one, the endpoint's own code when its
+"""OAuth2's error shape (RFC 6749 section 5.2): `{"error", "error_description"}` (the site
+edge marks it, as every answer, not to be cached). The code is the bearer error when there is one, the endpoint's own code when its
 schema refused the request (chosen by operation below), else the status's usual code."""
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ SCHEMA_ERRORS = {
     "emr_api.handlers.oauth2.endpoints.register": _registration,
     "emr_api.handlers.oauth2.endpoints.token": _token,
 }
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _code_for(status: int) -> str:
@@ -44,4 +43,4 @@ def render(problem: Problem, operation_id: str | None) -> tuple[dict, str, dict]
     code = problem.bearer_error or _code_for(problem.status)
     if problem.status == 400 and problem.bearer_error is None and operation_id in SCHEMA_ERRORS:
         code = SCHEMA_ERRORS[operation_id](problem)
-    return {"error": code, "error_description": problem.message}, "application/json", dict(NO_STORE)
+    return {"error": code, "error_description": problem.message}, "application/json", {}
