@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from emr_api.identity import Access
@@ -51,6 +51,10 @@ class RequestInfo:
     claims: dict | None = None  # a verified bearer token's claims, before its standing
     access: Access | None = None  # the caller, once the token's standing was read
     audit: Audit = field(default_factory=Audit)
+    # The handler hop's one transaction (server/resolver.py): the token's standing and the
+    # handler's reads and writes share it. `session_writes`: opened for writing.
+    session: Any = None
+    session_writes: bool = False
 
     def caller(self) -> Access | None:
         """The caller: None for a request without a token. A token whose standing was not

@@ -20,6 +20,8 @@ class Settings:
     # Public base URL used in issuer, discovery and links; derived from port when unset.
     public_url: str | None = None
     workers: int = 1
+    # Threads per site and worker for handlers' database work (server/resolver.py).
+    threads: int = 4
     # Response validation costs throughput: on in tests, off in production.
     validate_responses: bool = False
     log_level: str = "info"
@@ -53,6 +55,8 @@ class Settings:
             values["http"] = env["EMR_API_HTTP"].lower() in ("1", "true", "yes")
         if "EMR_API_WORKERS" in env:
             values["workers"] = int(env["EMR_API_WORKERS"])
+        if "EMR_API_THREADS" in env:
+            values["threads"] = int(env["EMR_API_THREADS"])
         if "EMR_API_LOG_LEVEL" in env:
             values["log_level"] = env["EMR_API_LOG_LEVEL"]
         if "EMR_API_DB_TIMEOUT" in env:
@@ -67,6 +71,7 @@ class Settings:
         os.environ["EMR_API_HOST"] = self.host
         os.environ["EMR_API_HTTP"] = "1" if self.http else "0"
         os.environ["EMR_API_WORKERS"] = str(self.workers)
+        os.environ["EMR_API_THREADS"] = str(self.threads)
         os.environ["EMR_API_LOG_LEVEL"] = self.log_level
         os.environ["EMR_API_DB_TIMEOUT"] = str(self.db_timeout)
         for name, value in (("EMR_API_DATABASE_URL", self.database_url),

@@ -3,6 +3,8 @@ makes: the API's own scope, the operation's scopes (v1 and v2 forms alike), its 
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from emr_api import scopes
 from emr_api.auth import acl
 from emr_api.auth.tokens import InvalidToken, audience_of, token_standing, verify_signature
@@ -20,11 +22,10 @@ def verify(site: Site, api: Api, token: str) -> dict:
         raise Unauthenticated(f"Invalid access token: {exc}") from None
 
 
-def standing(site: Site, claims: dict) -> Access:
+def standing(conn: Connection, claims: dict) -> Access:
     """The caller behind verified claims, from the token's row (revocation, the user's
-    standing and ACL group). Blocking: run it off the event loop."""
-    with site.db.read_connection() as conn:
-        row = token_standing(conn, claims["jti"])
+    standing and ACL group), read in the request's transaction. Blocking."""
+    row = token_standing(conn, claims["jti"])
     if row is None:
         raise Unauthenticated("The access token is expired, revoked or unknown")
     try:

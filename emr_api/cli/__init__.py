@@ -21,6 +21,7 @@ def _settings(args) -> Settings:
         http=True if getattr(args, "http", False) else None,
         public_url=getattr(args, "public_url", None),
         workers=getattr(args, "workers", None),
+        threads=getattr(args, "threads", None),
     )
 
 
@@ -150,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="plain HTTP, behind a TLS-terminating proxy (EMR_API_HTTP=1)")
     s.add_argument("--public-url", help="public base URL for issuer and links (EMR_API_PUBLIC_URL)")
     s.add_argument("--workers", type=int, help="worker processes (EMR_API_WORKERS, default 1)")
+    s.add_argument("--threads", type=int,
+                   help="threads per site and worker for database work (EMR_API_THREADS, "
+                        "default 4)")
     s.set_defaults(func=cmd_serve)
 
     i = sub.add_parser("init", parents=[common], help="create site 'default' with demo users")

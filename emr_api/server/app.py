@@ -7,18 +7,24 @@ and our handlers are sync SQLAlchemy code, so they run in that pool."""
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from connexion import AsyncApp
+from connexion.apps.asynchronous import AsyncApi, AsyncOperation
+from connexion.context import operation, receive, scope
+from connexion.decorators import StarletteDecorator
+from connexion.decorators.parameter import AsyncParameterDecorator
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
+from connexion.security import SECURITY_HANDLERS, OAuthSecurityHandler
 
 from emr_api.codegen import apis, loader
 from emr_api.server import errors
 from emr_api.server.docs import SiteSwaggerUIMiddleware
 from emr_api.server.edge import SiteEdge
-from emr_api.server.resolver import OffloadingResolver
+from emr_api.server.resolver import OffloadingResolver, SiteThreads
 from emr_api.server.validation import VALIDATORS
 from emr_api.settings import Settings
 from emr_api.sites import SiteRegistry
@@ -27,8 +33,63 @@ MIDDLEWARES = [SiteSwaggerUIMiddleware if m is SwaggerUIMiddleware else m
                for m in ConnexionMiddleware.default_middlewares]
 
 
-def build_connexion(settings: Settings) -> AsyncApp:
-    app = AsyncApp(__name__, middlewares=list(MIDDLEWARES))
+class _Parameters(AsyncParameterDecorator):
+    """Reads no body for an operation that declares none (Connexion drops it in any case)."""
+
+    def _maybe_get_body(self, request, *, arguments, has_kwargs):
+        if not operation.is_request_body_defined:
+            return None
+        return super()._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
+
+
+class _DecoratedOnce(StarletteDecorator):
+    """Connexion's decorator chain (parameters in, response out), built once per operation:
+    Connexion 3.3 builds it again for every request, signature inspection included, which
+    cost about a tenth of a patient read's CPU."""
+
+    @property
+    def _parameter_decorator_cls(self):
+        return _Parameters
+
+    def __call__(self, function):
+        decorated = self.decorate(function)
+        parsers = []  # the operation's URI parser, made on its first request (it needs the
+        # operation, which Connexion's context holds only during a request)
+
+        @functools.wraps(function)
+        async def wrapper(*args, **kwargs):
+            if not parsers:
+                parsers.append(self.uri_parser)
+            request = self.framework.get_request(uri_parser=parsers[0], scope=scope,
+                                                 receive=receive)
+            return await decorated(request)
+
+        return wrapper
+
+
+class _Operation(AsyncOperation):
+    @functools.cached_property
+    def fn(self):
+        return _DecoratedOnce(pythonic_params=self.pythonic_params,
+                              jsonifier=self.jsonifier)(self._fn)
+
+
+class _Api(AsyncApi):
+    def make_operation(self, operation) -> AsyncOperation:
+        return _Operation.from_operation(operation, pythonic_params=self.pythonic_params,
+                                         jsonifier=self.jsonifier)
+
+
+class _OAuthHandler(OAuthSecurityHandler):
+    """Connexion inspects the token function's signature on every request; once will do."""
+
+    _accepts_kwarg = staticmethod(functools.cache(OAuthSecurityHandler._accepts_kwarg))
+
+
+def build_connexion(settings: Settings, threads: SiteThreads) -> AsyncApp:
+    app = AsyncApp(__name__, middlewares=list(MIDDLEWARES),
+                   security_map={**SECURITY_HANDLERS, "oauth2": _OAuthHandler})
+    app._middleware_app.api_cls = _Api  # AsyncApp takes no API class of its own
     ui = SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui")
     for api in apis.SERVED:
         app.add_api(
@@ -39,7 +100,7 @@ def build_connexion(settings: Settings) -> AsyncApp:
             pythonic_params=False,
             swagger_ui_options=ui,
             validator_map=VALIDATORS,
-            resolver=OffloadingResolver(deadline=settings.db_timeout + 1),
+            resolver=OffloadingResolver(deadline=settings.db_timeout + 1, threads=threads),
             name=api.name,
         )
     errors.register(app)
@@ -52,7 +113,8 @@ class EmrApi:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.registry = SiteRegistry(settings)
-        self.connexion = build_connexion(settings)
+        self.threads = SiteThreads(settings.threads)
+        self.connexion = build_connexion(settings, self.threads)
         self.asgi = SiteEdge(self.connexion, self.registry)
 
     async def __call__(self, scope, receive, send):
@@ -60,6 +122,7 @@ class EmrApi:
 
     def close(self) -> None:
         self.asgi.close()
+        self.threads.close()
         self.registry.close()
 
 

@@ -3,8 +3,8 @@
 - `token_info`, which Connexion calls on the event loop for every operation whose YAML
   security requirement names the `oauth` scheme: the token's signature, issuer, expiry and
   audience, then the API's scope and the operation's (from the signed claims). No I/O.
-- `admit`, run in the handler's own hop just before it: the token's standing in the
-  database (revoked? the user still active?) and the operation's `x-acl`. The caller's
+- `admit`, run in the handler's own hop and transaction just before it: the token's
+  standing in the database (revoked? the user still active?) and the operation's `x-acl`. The caller's
   Access goes into the request context for the handler and the audit row.
 
 Nothing reaches a handler without both: the resolver runs `admit` for every operation, and
@@ -32,7 +32,7 @@ def admit(acl: tuple[str, str] | None) -> None:
     info = request_context.current_or_none()
     if info is None or info.claims is None or info.access is not None:
         return
-    access = bearer.standing(info.site, info.claims)
+    access = bearer.standing(info.session.connection(), info.claims)
     info.access = access
     bearer.check_acl(access, acl)
 

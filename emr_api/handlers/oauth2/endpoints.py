@@ -24,6 +24,5 @@ def revoke(body):
 
 
 def userinfo():
-    info = request_context.current()
-    with info.site.db.read() as session:
-        return people.userinfo(session, info.caller())
+    info = request_context.current()  # read in the transaction that read the token
+    return people.userinfo(info.session, info.caller())

@@ -37,16 +37,24 @@ def access() -> Access:
 
 @contextmanager
 def reading():
-    """A read session of the request's site."""
-    with request_context.current().site.db.read() as session:
+    """The request's transaction, to read in."""
+    info = request_context.current()
+    if info.session is not None:
+        yield info.session
+        return
+    with info.site.db.read() as session:
         yield session
 
 
 @contextmanager
 def writing():
-    """The request's one write transaction: committed when the block ends, rolled back
-    on any error."""
-    with request_context.current().site.db.write() as session:
+    """The request's one write transaction: committed after the handler returns (before
+    the answer is sent), rolled back on any error."""
+    info = request_context.current()
+    if info.session is not None and info.session_writes:
+        yield info.session
+        return
+    with info.site.db.write() as session:
         yield session
 
 
