@@ -71,9 +71,34 @@ class InvalidToken(Exception):
     pass
 
 
+# Tokens already verified, by (issuer, audience, token): the RSA check is the costliest
+# step of a request, and a client sends the same token many times. A hit counts only while
+# the token is unexpired and the key that verified it is still the site's key for its kid;
+# revocation is not cached (token_standing reads it on every request).
+_VERIFIED: dict[tuple, tuple[dict, str, object]] = {}
+_VERIFIED_MAX = 4096
+LEEWAY_SECONDS = 30
+
+
 def verify_signature(site: Site, token: str, audience: str | None = None) -> dict:
     """Signature, issuer, time claims and (when given) audience of an access token; raises
-    InvalidToken. Cheap enough for the event loop: no I/O unless the kid is new here."""
+    InvalidToken. The claims returned are shared: read them, never change them. Cheap
+    enough for the event loop: no I/O unless the kid is new here."""
+    seen = (site.issuer, audience, token)
+    hit = _VERIFIED.get(seen)
+    if hit is not None:
+        claims, kid, key = hit
+        if claims["exp"] + LEEWAY_SECONDS >= time.time() and site.keys.public_key(kid) is key:
+            return claims
+        _VERIFIED.pop(seen, None)  # verified again below, which says what is wrong
+    claims, kid, key = _verify(site, token, audience)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()  # a plain bound: the live tokens come back on their next use
+    _VERIFIED[seen] = (claims, kid, key)
+    return claims
+
+
+def _verify(site: Site, token: str, audience: str | None) -> tuple[dict, str, object]:
     try:
         header = jws.extract_compact(token.encode()).protected
     except (JoseError, ValueError, UnicodeError) as exc:
@@ -93,10 +118,10 @@ def verify_signature(site: Site, token: str, audience: str | None = None) -> dic
         expected["aud"] = {"essential": True, "value": audience}
     try:
         claims = jwt.decode(token, key, algorithms=[SIGNING_ALG]).claims
-        JWTClaimsRegistry(leeway=30, **expected).validate(claims)
+        JWTClaimsRegistry(leeway=LEEWAY_SECONDS, **expected).validate(claims)
     except (JoseError, ValueError) as exc:
         raise InvalidToken(str(exc) or "invalid token") from exc
-    return claims
+    return claims, kid, key
 
 
 def _live(revoked, expires_at, user_active) -> bool:

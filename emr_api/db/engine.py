@@ -87,8 +87,10 @@ def _configure_sqlite(engine: Engine, busy_seconds: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        mode = "IMMEDIATE" if conn.get_execution_options().get("emr_write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: every request begins a transaction, and the statement
+        # needs none of the engine's execution machinery.
+        write = conn.get_execution_options().get("emr_write")
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def _fold(method):

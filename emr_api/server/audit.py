@@ -84,20 +84,24 @@ class AuditWriter:
                     conn.execute(insert(AuditLog), [row for row, _, _ in batch])
             except Exception as exc:  # each waiting request reports it
                 error = exc
+            by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
             for _, loop, done in batch:
+                by_loop.setdefault(loop, []).append(done)
+            for loop, futures in by_loop.items():  # one wake-up per loop, not per row
                 try:
-                    loop.call_soon_threadsafe(_settle, done, error)
-                except RuntimeError:  # that request's loop is gone
+                    loop.call_soon_threadsafe(_settle, futures, error)
+                except RuntimeError:  # that loop is gone
                     pass
 
 
-def _settle(done: asyncio.Future, error: BaseException | None) -> None:
-    if done.cancelled():
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
+def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:
+    for done in futures:
+        if done.cancelled():
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
 
 
 class AuditWriters:

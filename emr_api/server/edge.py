@@ -18,7 +18,6 @@ import logging
 import time
 import uuid
 
-import anyio
 import anyio.to_thread
 
 from emr_api import request_context
@@ -89,7 +88,7 @@ class SiteEdge:
             if route.startswith(_UNAUDITED) or "/ui/" in route:
                 return
             try:
-                with anyio.fail_after(self.deadline):
+                async with asyncio.timeout(self.deadline):
                     await self.audit.of(site).write(audit_row(info, status[0], duration_ms))
             except Exception:  # answered all the same; a lost row must be loud
                 log.exception("audit row of request %s not written", request_id)

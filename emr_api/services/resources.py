@@ -9,11 +9,12 @@ sees another patient's rows, whether the caller is an API handler, a job or the 
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from emr_api.db.models import fold
@@ -98,12 +99,22 @@ def _narrowed(spec: ResourceSpec, access: Access, stmt: Select) -> Select:
     return stmt
 
 
+@functools.cache
+def _by_uuid(model) -> Select:
+    """A model's row by a bound uuid. Built once: building and keying a statement cost a
+    read about a third of its database time."""
+    return select(model).where(model.uuid == bindparam("uuid"))
+
+
 def find(session: Session, access: Access, spec: ResourceSpec, public_id: str,
          where: tuple = ()) -> object:
     """The row with this uuid (within `where`, e.g. one patient's), or NotFound naming
     the id. Another patient's row is not found for a patient-context caller."""
-    stmt = select(spec.model).where(spec.model.uuid == public_id.lower(), *where)
-    row = session.execute(_narrowed(spec, access, stmt)).scalar_one_or_none()
+    stmt = _by_uuid(spec.model)
+    if where:
+        stmt = stmt.where(*where)
+    stmt = _narrowed(spec, access, stmt)
+    row = session.execute(stmt, {"uuid": public_id.lower()}).scalar_one_or_none()
     if row is None:
         raise NotFound(f"No {spec.name} with {spec.id_name} {public_id}",
                        fields={spec.id_name: ["not found"]})
