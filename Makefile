@@ -33,9 +33,10 @@ spec: $(STAMP) ## Bundle each API's YAML (emr_api/openapi/) and validate it as O
 imports: $(STAMP) ## Check the dependency rule between the rooms (also part of make test)
 	$(BIN)/lint-imports
 
-bench: $(STAMP) ## Patient read and /version against a bare Starlette baseline (ratios); patient search at 1K and 64K
+bench: $(STAMP) ## Patient read and /version against a bare Starlette baseline (ratios), SQLite and PostgreSQL; patient search at 1K and 64K
 	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.run --postgresql
+	$(BIN)/python -m bench.search --postgresql
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -27,10 +27,10 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,6 +40,9 @@ import urllib.parse
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
@@ -144,17 +147,47 @@ def server_env(data_dir: Path) -> dict:
     return env
 
 
-def init_site(data_dir: Path, patients: int, env: dict) -> Path:
+def init_site(data_dir: Path, patients: int, env: dict, database_url: str | None) -> str:
+    """Site `default` with demo data, in SQLite under `data_dir` or at `database_url`;
+    returns the database's URL."""
     argv = [sys.executable, "-m", "emr_api.cli", "init", "--data-dir", str(data_dir),
-            "--demo-patients", str(patients)]
+            "--demo-patients", str(patients), *database_args(database_url)]
     done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=900)
     if done.returncode != 0:
         raise BenchError(f"emr-api init failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    if database_url:
+        return database_url
     database = data_dir / "sites" / "default" / "emr.sqlite"
     if not database.exists():
         raise BenchError(f"emr-api init did not create {database}:\n{done.stdout}")
-    return database
+    return f"sqlite:///{database}"
+
+
+def database_args(database_url: str | None) -> list[str]:
+    return ["--database-url", database_url] if database_url else []
+
+
+class PostgresDatabase:
+    """A database of its own on the PostgreSQL server, dropped afterwards."""
+
+    def __init__(self, server: str):
+        self.server = server
+        self.name = f"emr_bench_{secrets.token_hex(5)}"
+        self.admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+
+    def __enter__(self) -> str:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return f"{self.server}/{self.name}"
+
+    def __exit__(self, *exc) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+POSTGRESQL_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 def get_token(port: int) -> str:
@@ -186,13 +219,15 @@ def pick_patient(port: int, token: str) -> dict:
     return body["data"][0]
 
 
-def audit_rows(database: Path) -> int | None:
+def audit_rows(database_url: str) -> int | None:
+    engine = create_engine(database_url)
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True,
-                                                timeout=30)) as db:
-            return db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-    except sqlite3.Error:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
+    except SQLAlchemyError:
         return None
+    finally:
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------- load
@@ -479,7 +514,7 @@ def print_report(targets: list[Target], results: dict[str, LoadResult], ratios: 
     print()
     print(f"emr-api bench · {meta['cpus']} CPUs · client {cfg.client_note} · "
           f"concurrency {cfg.concurrency} · {cfg.duration:g} s per target after "
-          f"{cfg.warmup:g} s warm-up · one uvicorn worker each"
+          f"{cfg.warmup:g} s warm-up · one uvicorn worker each · {meta['database']}"
           + (f" · median of {meta['rounds']} rounds" if meta["rounds"] > 1 else ""))
     if cfg.client == "python":
         print("note: the Python load generator runs on the same cores as the server and "
@@ -552,10 +587,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="interleaved rounds over the four targets; the median round is "
                         "reported (1)")
     p.add_argument("--patients", type=int, default=200, help="demo patients to create (200)")
-    p.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    p.add_argument("--postgresql", nargs="?", const=POSTGRESQL_SERVER, metavar="SERVER",
+                   help="run both servers on a new PostgreSQL database on SERVER (default "
+                        f"{POSTGRESQL_SERVER}), dropped afterwards; SQLite otherwise")
+    p.add_argument("--output", type=Path,
+                   help="results file (bench/results/latest.json, latest-postgresql.json)")
     p.add_argument("--keep-data", action="store_true",
                    help="keep the temporary data folder and server logs")
     args = p.parse_args(argv)
+    if args.output is None:
+        args.output = RESULTS / ("latest-postgresql.json" if args.postgresql else "latest.json")
     if args.duration <= 0 or args.duration > 600 or args.warmup < 0 or args.warmup > 120:
         p.error("--duration must be in (0, 600] and --warmup in [0, 120]")
     if not 1 <= args.concurrency <= 1024 or not 1 <= args.threads <= args.concurrency:
@@ -603,12 +644,16 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="emr-api-bench-"))
     servers: list[Server] = []
     failed = True
+    databases = contextlib.ExitStack()
     try:
         cfg = choose_client(args)
         env = server_env(data_dir)
-        print(f"data folder {data_dir}: emr-api init --demo-patients {args.patients}",
-              flush=True)
-        database = init_site(data_dir, args.patients, env)
+        emr_database = None
+        if args.postgresql:
+            emr_database = databases.enter_context(PostgresDatabase(args.postgresql))
+        print(f"data folder {data_dir}: emr-api init --demo-patients {args.patients}"
+              + (" on PostgreSQL" if emr_database else ""), flush=True)
+        database = init_site(data_dir, args.patients, env, emr_database)
 
         emr_port = free_port()
         base_port = free_port()
@@ -616,13 +661,14 @@ def main(argv: list[str] | None = None) -> int:
             base_port = free_port()
         emr = Server("emr-api", [sys.executable, "-m", "emr_api.cli", "serve",
                                  "--http", "--host", HOST, "--port", str(emr_port),
-                                 "--workers", "1", "--data-dir", str(data_dir)],
+                                 "--workers", "1", "--data-dir", str(data_dir),
+                                 *database_args(emr_database)],
                      env, emr_port, "/apis/default/api/version", data_dir / "emr-api.log")
         servers.append(emr)
         emr.start()
         base = Server("baseline", [sys.executable, "-m", "bench.baseline", "--host", HOST,
                                    "--port", str(base_port),
-                                   "--database-url", f"sqlite:///{database}"],
+                                   "--database-url", database],
                       {**env}, base_port, "/version", data_dir / "baseline.log")
         servers.append(base)
         base.start()
@@ -662,6 +708,7 @@ def main(argv: list[str] | None = None) -> int:
 
         ratios, breakdown = summarise(results)
         meta = {"cpus": os.cpu_count(), "loadavg_before": loadavg_before,
+                "database": "PostgreSQL" if emr_database else "SQLite",
                 "loadavg_after": loadavg_after, "rounds": args.rounds}
         print_report(targets, results, ratios, breakdown, cfg, meta)
         audited = (audit_after - audit_before
@@ -674,7 +721,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_two_workers:
             for server in servers:
                 server.stop()
-            two_workers = measure_two_workers(data_dir, database, env, cfg, puuid)
+            two_workers = measure_two_workers(data_dir, database, emr_database, env, cfg,
+                                              puuid)
         bad = {k: (r.non_2xx, r.errors) for k, r in results.items() if r.non_2xx or r.errors}
         if bad:
             print(f"WARNING: non-2xx answers or socket errors (non_2xx, errors): {bad}")
@@ -693,7 +741,9 @@ def main(argv: list[str] | None = None) -> int:
                        "rounds": args.rounds,
                        "wrk_threads": cfg.threads if cfg.client == "wrk" else None,
                        "workers": 1, "demo_patients": args.patients,
-                       "database": "sqlite (WAL), one file shared by both servers",
+                       "database": ("postgresql, one database shared by both servers"
+                                    if emr_database else
+                                    "sqlite (WAL), one file shared by both servers"),
                        "client_shares_cores": cfg.client == "python"},
             "targets": {t.key: {"label": t.label,
                                 "path": t.path.replace(puuid, "{puuid}"),
@@ -719,6 +769,7 @@ def main(argv: list[str] | None = None) -> int:
         with _signals_ignored():
             for server in reversed(servers):
                 server.stop()
+            databases.close()
             if args.keep_data or (failed and os.environ.get("BENCH_KEEP_ON_FAILURE")):
                 print(f"data folder and server logs kept in {data_dir}", file=sys.stderr)
             else:
@@ -728,18 +779,19 @@ def main(argv: list[str] | None = None) -> int:
 TWO_WORKER_GOAL_RPS = 1300
 
 
-def measure_two_workers(data_dir: Path, database: Path, env: dict, cfg: LoadConfig,
-                        puuid: str) -> dict:
+def measure_two_workers(data_dir: Path, database: str, emr_database: str | None, env: dict,
+                        cfg: LoadConfig, puuid: str) -> dict:
     """The patient read again, each server with two worker processes on the two cores
     (the load generator shares them)."""
     emr_port, base_port = free_port(), free_port()
     emr = Server("emr-api (2 workers)", [
         sys.executable, "-m", "emr_api.cli", "serve", "--http", "--host", HOST, "--port",
-        str(emr_port), "--workers", "2", "--data-dir", str(data_dir)],
+        str(emr_port), "--workers", "2", "--data-dir", str(data_dir),
+        *database_args(emr_database)],
         env, emr_port, "/apis/default/api/version", data_dir / "emr-api-2.log")
     base = Server("baseline (2 workers)", [
         sys.executable, "-m", "bench.baseline", "--host", HOST, "--port", str(base_port),
-        "--database-url", f"sqlite:///{database}", "--workers", "2"],
+        "--database-url", database, "--workers", "2"],
         {**env}, base_port, "/version", data_dir / "baseline-2.log")
     try:
         emr.start()

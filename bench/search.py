@@ -16,7 +16,6 @@ import argparse
 import http.client
 import json
 import random
-import secrets
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,17 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.run import HOST, REPO, BenchError, Server, free_port, get_token, server_env
+from bench.run import (
+    HOST,
+    POSTGRESQL_SERVER,
+    REPO,
+    BenchError,
+    PostgresDatabase,
+    Server,
+    free_port,
+    get_token,
+    server_env,
+)
 
 LAST_PREFIXES = ["Sm", "Jo", "Ga", "Ng", "Kh", "Wi", "Br", "Ok", "Pe", "Pa", "Ma", "Le", "Ta",
                  "Da", "Ha", "Mü", "O'"]
@@ -128,32 +137,13 @@ def run_size(patients: int, database_url: str | None, args) -> dict:
     return {"load_seconds": load_seconds, "queries": results}
 
 
-class PostgresDatabase:
-    """A database of its own on the PostgreSQL server, dropped afterwards."""
-
-    def __init__(self, server: str):
-        self.server = server
-        self.name = f"emr_bench_{secrets.token_hex(5)}"
-        self.admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-
-    def __enter__(self) -> str:
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        return f"{self.server}/{self.name}"
-
-    def __exit__(self, *exc) -> None:
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="1000,64000", help="patients per run (1000,64000)")
     p.add_argument("--duration", type=float, default=6.0, help="seconds per query kind (6)")
     p.add_argument("--concurrency", type=int, default=4, help="clients (4)")
-    p.add_argument("--postgresql", nargs="?", const="postgresql+psycopg://postgres@127.0.0.1:5432",
+    p.add_argument("--postgresql", nargs="?", const=POSTGRESQL_SERVER,
                    help="also run on PostgreSQL (server URL; a database is created and dropped)")
     p.add_argument("--output", type=Path, default=REPO / "bench" / "results" / "search.json")
     args = p.parse_args(argv)
