@@ -36,7 +36,7 @@ def unguarded_operations(ops: list[Operation], *, require_acl: bool) -> list[str
     for op in ops:
         if op.operation_id in OPEN_OPERATIONS:
             continue
-        if not op.scopes:
+        if not op.protected or not op.scopes:
             problems.append(f"{op.method.upper()} {op.path}: no scope")
         if require_acl and not op.acl:
             problems.append(f"{op.method.upper()} {op.path}: no x-acl")

@@ -151,9 +151,18 @@ def _add_common_responses(doc: dict, common: dict) -> None:
                 op.setdefault("responses", {}).setdefault(str(status), response)
 
 
+def scopes_named(op: dict, default_security: list = ()) -> list[str]:
+    """The scopes an operation names: those its security requirements list, then its
+    `x-scopes`, scopes a client may ask for although the operation needs none (OpenEMR's
+    `user/version.s` for the open /version)."""
+    security = op.get("security", default_security)
+    return [*(s for req in security for need in req.values() for s in need),
+            *op.get("x-scopes", [])]
+
+
 def _fill_flow_scopes(doc: dict) -> None:
     named = [s for item in doc.get("paths", {}).values() for m in METHODS if m in item
-             for req in item[m].get("security", []) for need in req.values() for s in need]
+             for s in scopes_named(item[m])]
     plain = [s for s in dict.fromkeys(named) if s in scopes.PLAIN_SCOPES]
     for scheme in doc.get("components", {}).get("securitySchemes", {}).values():
         for flow in scheme.get("flows", {}).values():

@@ -21,7 +21,7 @@ class Operation:
     path: str  # as in the document: /patient/{puuid}
     method: str  # lower case
     operation_id: str
-    scopes: tuple[str, ...]  # every scope named by its security requirements
+    scopes: tuple[str, ...]  # every scope it names (security requirements, x-scopes)
     protected: bool  # needs a bearer token (security is not `[]`)
     acl: tuple[str, str] | None  # `x-acl: [section, subsection]`
     parameters: tuple[dict, ...]  # path-level and operation-level, references resolved
@@ -46,8 +46,7 @@ def _operations_of(api: Api) -> list[Operation]:
             names = {(p["name"], p["in"]) for p in own}
             parameters = tuple(own + [p for p in shared if (p["name"], p["in"]) not in names])
             security = op.get("security", doc.get("security", []))
-            scopes = tuple(dict.fromkeys(s for req in security for need in req.values()
-                                         for s in need))
+            scopes = tuple(dict.fromkeys(loader.scopes_named(op, security)))
             body = None
             if "requestBody" in op:
                 content = loader.resolve(doc, op["requestBody"])["content"]

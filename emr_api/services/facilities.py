@@ -15,8 +15,8 @@ FLAGS = ("service_location", "billing_location", "accepts_assignment", "primary_
 
 
 def _website(field: str, value):
-    if value is None:
-        return None
+    if value in (None, ""):  # OpenEMR skips the rules of an optional field sent empty
+        return value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
         raise ValidationFailed({field: [f"{field} must be an http or https URL"]})

@@ -10,6 +10,16 @@ from emr_api.services import resources
 from emr_api.services.resources import Match, ResourceSpec
 from emr_api.services.values import parse_date
 
+TEXT_SEARCH = ("fname", "lname", "ss", "street", "postal_code", "city", "state", "phone_home",
+               "phone_biz", "phone_cell", "postal_contact", "country_code", "email")
+
+
+def _public_id(session: Session, patient: Patient) -> None:
+    """The public id (chart number) is the pid unless one was given, as in OpenEMR."""
+    if not patient.pubpid:
+        patient.pubpid = str(patient.pid)
+
+
 SPEC = ResourceSpec(
     name="patient",
     model=Patient,
@@ -25,16 +35,16 @@ SPEC = ResourceSpec(
     converters={"DOB": parse_date},
     # Text matches from the start; sex and DOB exactly.
     search={
-        **{name: Match.PREFIX for name in (
-            "fname", "lname", "ss", "street", "postal_code", "city", "state", "phone_home",
-            "phone_biz", "phone_cell", "postal_contact", "country_code", "email")},
+        **{name: Match.PREFIX for name in TEXT_SEARCH},
         "sex": Match.EXACT,
         "DOB": Match.DATE,
+        "date": Match.DATE,  # the day the record was made
     },
     keys={"fname": "fname_key", "lname": "lname_key"},
-    sort=("pid", "fname", "lname", "DOB", "sex", "city", "state", "postal_code"),
+    sort=("pid", *TEXT_SEARCH, "DOB", "sex", "date"),
     default_order="pid",
     owner=lambda puuid: Patient.uuid == puuid,
+    after_insert=_public_id,
 )
 
 

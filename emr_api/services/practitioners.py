@@ -46,11 +46,14 @@ SPEC = ResourceSpec(
         **{name: Match.PREFIX for name in (
             "title", "fname", "mname", "lname", "federaltaxid", "federaldrugid", "upin",
             "facility", "email", "specialty", "billname", "organization", "street", "city",
-            "state", "zip", "phone", "state_license_number", "username")},
+            "state", "zip", "phone", "state_license_number", "state_license_number2",
+            "username", "url", "assistant", "valedictory", "streetb", "fax", "phonew1",
+            "phonecell", "notes")},
         "npi": Match.EXACT,
         "facility_id": Match.ID,
         "active": Match.FLAG,
     },
+    aliases={"state_license_number2": "state_license_number"},
     sort=("id", "fname", "lname", "npi", "specialty", "city", "state"),
     rules=_rules,
 )

@@ -12,9 +12,10 @@ import enum
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from emr_api.db.models import fold
@@ -51,6 +52,9 @@ class ResourceSpec:
     search: Mapping[str, Match] = field(default_factory=lambda: MappingProxyType({}))
     # Prefix searches answered from an indexed, case-folded key column: {field: key column}.
     keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Search parameters named otherwise than their attribute (as OpenEMR documents them):
+    # {parameter: attribute}.
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     sort: tuple[str, ...] = ()
     default_order: str = "id"  # a model attribute; "-eid" for descending
     # The rows of one patient (a clause on this model), for patient-context access; None
@@ -127,7 +131,7 @@ def _filter(spec: ResourceSpec, name: str, value):
         # The YAML declares a parameter this spec does not handle: fail loudly rather
         # than answer an unfiltered list (a test checks the two agree).
         raise LookupError(f"{spec.name} search has no parameter {name!r}")
-    column = getattr(spec.model, name)
+    column = getattr(spec.model, spec.aliases.get(name, name))
     if match is Match.FLAG:
         return column == parse_flag(name, value)
     if match is Match.ID:
@@ -136,7 +140,11 @@ def _filter(spec: ResourceSpec, name: str, value):
         return None
     check_text(name, value)
     if match is Match.DATE:
-        return column == parse_date(name, value)
+        day = parse_date(name, value)
+        if isinstance(column.type, DateTime):  # that day, from midnight to midnight
+            start = datetime.combine(day, time())
+            return (column >= start) & (column < start + timedelta(days=1))
+        return column == day
     if match is Match.EXACT:
         return column == value
     if name in spec.keys:

@@ -96,6 +96,15 @@ def test_a_public_app_is_public_without_naming_the_auth_method(client):
 
 
 @pytest.mark.parametrize("scope", [
+    "user/version.s", "user/version.read", "user/product.s", "user/product.read",
+])
+def test_the_scopes_openemr_documents_for_open_routes_register(client, scope):
+    r = client.post(REGISTER, json=body(scope=f"openid api:oemr {scope}"))
+    assert r.status_code == 201, r.text
+    assert scope in r.json()["scope"].split()
+
+
+@pytest.mark.parametrize("scope", [
     "openid api:oemr user/nosuchthing.read",
     "api:oemr admin:everything",
     "user/patient.xyz",

@@ -26,6 +26,8 @@ def assert_401(r):
     assert r.headers["www-authenticate"].startswith("Bearer")
     body = r.json()
     assert body["data"] == [] and body["internalErrors"], body
+    # OpenEMR's keys, beside the envelope
+    assert body["error"] == "access_denied" and body["message"] == body["internalErrors"][0]
     assert "Traceback" not in r.text
 
 

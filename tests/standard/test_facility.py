@@ -238,3 +238,35 @@ def test_writing_needs_admin_super_reading_admin_users(client, admin, physician)
                        headers=physician).status_code == 403
     assert client.put(f"{API}/facility/{ids['uuid']}", json={"city": "Docville"},
                       headers=physician).status_code == 403
+
+
+# OpenEMR's own documented facility body: optional fields sent as "" mean "none", and
+# OpenEMR skips their rules.
+OPENEMR_EXAMPLE = {
+    "name": "Aquaria", "facility_npi": "123456789123", "phone": "808-606-3030",
+    "fax": "808-606-3031", "street": "1337 Bit Shifter Ln", "city": "San Lorenzo",
+    "state": "ZZ", "postal_code": "54321", "country_code": "US", "federal_ein": "4343434",
+    "website": "https://example.com", "email": "foo@bar.com", "domain_identifier": "",
+    "facility_taxonomy": "", "facility_code": "", "billing_location": "1",
+    "accepts_assignment": "1", "oid": "", "service_location": "1",
+}
+
+
+def test_openemrs_documented_example_creates_and_updates_a_facility(client, admin):
+    r = client.post(f"{API}/facility", json=OPENEMR_EXAMPLE, headers=admin)
+    assert r.status_code == 201, r.text
+    fuuid = r.json()["data"]["uuid"]
+    r = client.put(f"{API}/facility/{fuuid}", json={**OPENEMR_EXAMPLE, "state": "AZ"},
+                   headers=admin)
+    assert r.status_code == 200, r.text
+    saved = r.json()["data"]
+    assert saved["state"] == "AZ" and saved["domain_identifier"] == ""
+    assert saved["billing_location"] == 1 and saved["service_location"] == 1
+
+
+@pytest.mark.parametrize("field", ["phone", "street", "website", "email", "color", "attn",
+                                   "domain_identifier", "facility_taxonomy", "tax_id_type"])
+def test_an_optional_field_sent_empty_is_accepted_as_empty(client, admin, field):
+    saved = create(client, admin, **{field: ""})
+    r = client.get(f"{API}/facility/{saved['uuid']}", headers=admin)
+    assert r.json()["data"][field] == ""

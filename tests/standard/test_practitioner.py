@@ -214,3 +214,17 @@ def test_admin_users_acl_is_enough_to_write(client, physician):
     ids = create(client, physician, lname="Byphysician")
     r = client.put(f"{API}/practitioner/{ids['uuid']}", json={"city": "Docton"}, headers=physician)
     assert r.status_code == 200 and r.json()["data"]["city"] == "Docton"
+
+
+@pytest.mark.parametrize("param, field", [
+    ("url", "url"), ("assistant", "assistant"), ("valedictory", "valedictory"),
+    ("streetb", "streetb"), ("fax", "fax"), ("phonew1", "phonew1"),
+    ("phonecell", "phonecell"), ("notes", "notes"),
+    ("state_license_number2", "state_license_number"),
+])
+def test_every_parameter_openemr_documents_filters(client, admin, param, field):
+    tag = uuid.uuid4().hex[:10]
+    made = create(client, admin, **{field: f"{tag}-value"})
+    r = client.get(f"{API}/practitioner", params={param: tag}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert [p["uuid"] for p in r.json()["data"]] == [made["uuid"]]

@@ -6,8 +6,9 @@ from emr_api.services import patients
 
 
 def to_api(p) -> dict:
-    return {**fields_of(p, ("pid", "uuid", "date", "last_updated", *patients.SPEC.writable)),
-            "id": p.pid}
+    row = fields_of(p, ("pid", "uuid", "date", "last_updated", *patients.SPEC.writable))
+    # OpenEMR's patient_data text columns are NOT NULL DEFAULT '': none is "", not null.
+    return {**{k: "" if v is None else v for k, v in row.items()}, "id": p.pid}
 
 
 _ops = ResourceOperations(patients.SPEC, "/patient", represent=to_api,
