@@ -69,6 +69,7 @@ class Client(ClientMixin):
 
 
 def find_client(session: Session, client_id: str | None) -> Client | None:
-    """An enabled client by id, or None."""
-    row = session.get(OAuthClient, client_id) if client_id else None
+    """An enabled client by id, or None (also for an id no client can have: one holding
+    U+0000, which may come Basic-encoded)."""
+    row = session.get(OAuthClient, client_id) if client_id and "\x00" not in client_id else None
     return Client(row) if row is not None and row.is_enabled else None

@@ -130,3 +130,44 @@ def test_a_form_field_past_the_parsers_limit_is_400_in_oauth_shape(client, monke
                     + b"u" * (2 << 20), headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400, r.text
     assert r.json()["error"] == "invalid_request"
+
+
+NUL = "a\x00b"
+
+
+@pytest.mark.parametrize("path, form", [
+    ("/oauth2/default/token", {"grant_type": "password", "client_id": NUL, "username": "admin",
+                               "password": "pass", "user_role": "users", "scope": "openid"}),
+    ("/oauth2/default/token", {"grant_type": "password", "client_id": "x", "username": NUL,
+                               "password": "pass", "user_role": "users", "scope": "openid"}),
+    ("/oauth2/default/revoke", {"client_id": NUL, "client_secret": NUL, "token": "t"}),
+    ("/oauth2/default/introspect", {"client_id": "x", "client_secret": "y", "token": NUL}),
+    ("/oauth2/default/authorize/login", {"username": NUL, "password": "pass", "ticket": "t"}),
+])
+def test_nul_in_an_oauth_form_is_400_never_500(client, path, form):
+    # PostgreSQL cannot hold U+0000: it must never reach a query.
+    r = client.post(path, data=form)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_request"
+
+
+def test_nul_in_a_basic_client_id_is_401_invalid_client(client):
+    r = client.post("/oauth2/default/revoke", data={"token": "t"},
+                    auth=(NUL, "secret"))
+    assert r.status_code == 401, r.text
+    assert r.json()["error"] == "invalid_client"
+
+
+def test_nul_in_a_registration_is_invalid_client_metadata(client):
+    r = client.post("/oauth2/default/registration", json={
+        "application_type": "private", "client_name": NUL,
+        "redirect_uris": ["https://app.example.org/cb"], "scope": "openid api:oemr"})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_client_metadata"
+
+
+def test_nul_in_the_authorize_query_is_400(client):
+    r = client.get("/oauth2/default/authorize", params={
+        "response_type": "code", "client_id": NUL, "redirect_uri": "https://a.example/cb",
+        "scope": "openid", "state": "s"})
+    assert r.status_code == 400, r.text

@@ -2,7 +2,7 @@
 answer HTML pages or redirects; the flow is in `emr_api.oauth2.pages`."""
 
 from emr_api import request_context
-from emr_api.handlers.oauth2 import request_uri
+from emr_api.handlers.oauth2 import refuse_nul, request_uri
 from emr_api.oauth2 import pages
 
 
@@ -11,6 +11,7 @@ def _reply(answer: pages.Answer):
 
 
 def start(**_params):
+    refuse_nul()
     info = request_context.current()
     with info.site.db.read() as session:
         answer = pages.start(info.site, session, request_uri(), info.query_items)
@@ -18,12 +19,14 @@ def start(**_params):
 
 
 def login(body):
+    refuse_nul(body)
     info = request_context.current()
     with info.site.db.read() as session:
         return _reply(pages.login(info.site, session, body))
 
 
 def consent(body):
+    refuse_nul(body)
     info = request_context.current()
     with info.site.db.write() as session:
         answer = pages.consent(info.site, session, f"{info.site.issuer}/authorize", body)
@@ -31,6 +34,7 @@ def consent(body):
 
 
 def logout(**_params):
+    refuse_nul()
     info = request_context.current()
     with info.site.db.write() as session:
         answer = pages.logout(info.site, session, request_uri(), dict(info.query_items))
