@@ -3,8 +3,8 @@
 `GET /patient/{puuid}` selects the patient_data row by uuid from the same database file
 (SQLAlchemy Core on the reflected table, so the statement lists the same columns the ORM
 lists) and returns it as JSON. No site edge, no token, no scope or ACL check, no
-validation, no audit row, no log line. The handler is a plain `def`, run in the same
-AnyIO thread pool that runs emr-api's `get_patient`, so the execution model is the same.
+validation, no audit row, no log line. The handler is a plain `def`, run in Starlette's
+usual AnyIO thread pool (emr-api runs its handlers in a smaller pool of its own per site).
 
 `GET /version` answers a constant JSON body: the hello-world ceiling of the stack.
 
