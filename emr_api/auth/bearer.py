@@ -41,6 +41,12 @@ def standing(conn: Connection, claims: dict) -> Access:
                   jti=row.jti)
 
 
+def check_role(api: Api, claims: dict) -> None:
+    """Raise Forbidden when the API answers patients only and the token is not one's."""
+    if api.patient_only and claims.get("role") != Role.PATIENT.value:
+        raise Forbidden(f"The {api.name} API answers patients' own tokens only")
+
+
 def check_scopes(granted: frozenset[str], api: Api, required) -> None:
     """Raise Forbidden unless the granted scopes hold the API's scope and the operation's."""
     if api.scope and api.scope not in granted:

@@ -22,6 +22,7 @@ class Api:
     errors: str  # "envelope", "operation_outcome" or "oauth2": handlers/<api>/errors.py
     spec: str | None  # the root YAML under emr_api/openapi/, or None while not served
     max_body: int = 1 << 20  # request bodies above this many bytes are refused (413)
+    patient_only: bool = False  # only patients' tokens (the portal): others get 403
 
     def base_path(self, site: str) -> str:
         return f"/{self.prefix}/{site}{self.mount}"
@@ -29,7 +30,8 @@ class Api:
 
 APIS: tuple[Api, ...] = (
     Api("standard", "apis", "/api", "api:oemr", "rest_api", "envelope", "standard/openapi.yaml"),
-    Api("portal", "apis", "/portal", "api:port", "rest_portal_api", "envelope", None),
+    Api("portal", "apis", "/portal", "api:port", "rest_portal_api", "envelope",
+        "portal/openapi.yaml", patient_only=True),
     Api("fhir", "apis", "/fhir", "api:fhir", "rest_fhir_api", "operation_outcome", None),
     Api("oauth2", "oauth2", "", None, None, "oauth2", "oauth2/openapi.yaml", max_body=64 << 10),
 )

@@ -22,7 +22,8 @@ async def token_info(token: str, required_scopes=None, request=None) -> dict:
     info = request_context.current()
     claims = bearer.verify(info.site, info.api, token)
     granted = frozenset(scopes.split(claims.get("scope")))
-    info.claims = claims  # before the scope check: a refused request is audited with it
+    info.claims = claims  # before the checks: a refused request is audited with it
+    bearer.check_role(info.api, claims)
     bearer.check_scopes(granted, info.api, required_scopes or [])
     return {"sub": claims.get("sub"), "scope": sorted(granted)}
 

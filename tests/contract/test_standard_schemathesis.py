@@ -7,6 +7,9 @@ and content types as the spec says, invalid input never accepted (a 4xx, never a
 and a 405 with the right `Allow` for methods a path does not have. Each operation must also have answered 2xx at least once, so a broken token or a
 path that never routes cannot pass as a run of 401s or 404s.
 
+The Patient Portal document runs the same way with a portal patient's own token (phil, the
+demo portal patient, given an encounter so every read has a row to find).
+
 The non-browser operations of the OAuth2 document (discovery, jwk, registration,
 token, introspect, revoke, userinfo) run too: no server error, answers as the spec says
 (status, media type, schema, headers, 405 with `Allow`).
@@ -26,7 +29,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from emr_api.codegen import loader
 from tests.conftest import bearer, password_token, register_client
-from tests.contract.conftest import API_BASE, OAUTH_BASE
+from tests.contract.conftest import API_BASE, BASE_URL, OAUTH_BASE
 
 MAX_EXAMPLES = int(os.environ.get("EMR_API_CONTRACT_EXAMPLES", "100"))
 
@@ -71,6 +74,9 @@ OAUTH2_OPERATIONS = ("/.well-known/openid-configuration", "/jwk", "/registration
 
 standard = schemathesis.openapi.from_dict(loader.bundled("standard/openapi.yaml"),
                                           config=_config(STANDARD_CHECKS))
+portal = schemathesis.openapi.from_dict(loader.bundled("portal/openapi.yaml"),
+                                        config=_config(STANDARD_CHECKS))
+PORTAL_BASE = f"{BASE_URL}/apis/default/portal"
 oauth2 = schemathesis.openapi.from_dict(loader.bundled("oauth2/openapi.yaml"),
                                         config=_config(OAUTH2_CHECKS)).include(
     path=list(OAUTH2_OPERATIONS))
@@ -85,6 +91,34 @@ def test_standard_api(case, contract, answers):
     response = case.call_and_validate(app=contract.app, base_url=API_BASE,
                                       headers=contract.auth)
     answers[response.status_code] += 1
+
+
+@portal.parametrize()
+@_SETTINGS
+def test_portal_api(case, contract, portal_patient, answers):
+    if case.path_parameters and case.meta and not case.meta.is_negative_at(ParameterLocation.PATH):
+        digest = hashlib.sha256(repr((case.query, case.path_parameters)).encode()).digest()
+        if digest[0] % 2 == 0:  # about half reach the patient's real encounter
+            case.path_parameters = {**case.path_parameters, **portal_patient["ids"]}
+    response = case.call_and_validate(app=contract.app, base_url=PORTAL_BASE,
+                                      headers=portal_patient["headers"])
+    answers[response.status_code] += 1
+
+
+@pytest.fixture(scope="session")
+def portal_patient(contract) -> dict:
+    """The demo portal patient's token, and an encounter of theirs made by the admin."""
+    creds = register_client(contract.client)
+    token = password_token(contract.client, creds, role="patient", username="phil",
+                           password="phil", email="phil@example.com",
+                           scope="openid api:port patient/patient.rs patient/encounter.rs")
+    headers = bearer(token)
+    me = contract.client.get(f"{PORTAL_BASE}/patient", headers=headers).json()["data"]
+    r = contract.client.post(f"{API_BASE}/patient/{me['uuid']}/encounter",
+                             json={"pc_catid": 5, "class_code": "AMB", "reason": "Contract"},
+                             headers=contract.auth)
+    assert r.status_code == 201, r.text
+    return {"headers": headers, "ids": {"euuid": r.json()["data"]["euuid"]}}
 
 
 @oauth2.parametrize()
