@@ -332,3 +332,38 @@ class AuditLog(Base):
     duration_ms: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("request_id", name="uq_audit_request"),)
+
+
+class Issue(Base):
+    """OpenEMR's `lists`: a patient's allergies, medical problems, medications, surgeries and
+    dental issues in one table, told apart by `type`. `id` is the integer id, `uuid` the
+    public one; `date` is when the row was made, `modifydate` when it last changed."""
+
+    __tablename__ = "lists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    # allergy, medical_problem, medication, surgery or dental
+    type: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    begdate: Mapped[date | None] = mapped_column(Date, nullable=True)
+    enddate: Mapped[date | None] = mapped_column(Date, nullable=True)
+    diagnosis: Mapped[str | None] = _s()
+    comments: Mapped[str | None] = mapped_column(Text, nullable=True)
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)
+    occurrence: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[int] = mapped_column(Integer, default=0)
+    severity_al: Mapped[str | None] = _s(50)
+    reaction: Mapped[str | None] = _s()
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    modifydate: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        # A patient's rows of one type (every patient path), and one type's rows in id
+        # order (the top-level lists).
+        Index("ix_lists_pid_type", "pid", "type"),
+        Index("ix_lists_type_id", "type", "id"),
+        # Rows are deleted and addressed by integer id: SQLite must not hand a deleted
+        # row's id to the next one (the other databases never do).
+        {"sqlite_autoincrement": True},
+    )

@@ -41,9 +41,15 @@ def parse_datetime(field: str, value: str | None) -> datetime | None:
 
 
 def check_text(field: str, value):
-    """Text every database stores alike: PostgreSQL cannot hold U+0000, so none does."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValidationFailed({field: [f"{field} must not contain NUL (U+0000) characters"]})
+    """Text every database stores alike: PostgreSQL cannot hold U+0000, so none does; and
+    no database encoding holds a lone surrogate, which a JSON string may carry (`\\ud800`)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValidationFailed({field: [f"{field} must not contain NUL (U+0000) characters"]})
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationFailed({field: [f"{field} must not contain lone surrogates"]}) from None
     return value
 
 

@@ -52,7 +52,9 @@ class Contract:
     def _discover(self, template: str, per_level: int = 6, scan: int = 40) -> list[dict]:
         """Walk the path's collections: `/patient` lists patients, then
         `/patient/<real>/encounter` lists that patient's encounters, and so on. An item's
-        id is the field named like the parameter (`euuid`), else its `uuid`."""
+        id is the field named like the parameter (`euuid`), else its `uuid`; for a
+        parameter naming an integer id rather than a uuid (`mid` of
+        `/patient/{pid}/medication/{mid}`), its `id`."""
         segments = template.strip("/").split("/")
         assignments: list[tuple[list[str], dict]] = [([], {})]
         for segment in segments:
@@ -61,6 +63,7 @@ class Contract:
                 assignments = [(prefix + [segment], values) for prefix, values in assignments]
                 continue
             name = match.group(1)
+            fallback = "uuid" if name.endswith("uuid") else "id"
             found: list[tuple[list[str], dict]] = []
             for prefix, values in assignments:
                 r = self.client.get(f"{API_BASE}/{'/'.join(prefix)}",
@@ -68,8 +71,8 @@ class Contract:
                 if r.status_code != 200:
                     continue
                 items = r.json().get("data") or []
-                ids = [str(item.get(name, item.get("uuid"))) for item in items
-                       if isinstance(item, dict) and item.get(name, item.get("uuid")) is not None]
+                ids = [str(item.get(name, item.get(fallback))) for item in items
+                       if isinstance(item, dict) and item.get(name, item.get(fallback)) is not None]
                 for value in ids[:per_level]:
                     found.append((prefix + [value], {**values, name: value}))
                 if len(found) >= per_level:

@@ -7,8 +7,8 @@ and content types as the spec says, invalid input never accepted (a 4xx, never a
 and a 405 with the right `Allow` for methods a path does not have. Each operation must also have answered 2xx at least once, so a broken token or a
 path that never routes cannot pass as a run of 401s or 404s.
 
-The Patient Portal document runs the same way with a portal patient's own token (phil, the
-demo portal patient, given an encounter so every read has a row to find).
+The Patient Portal document runs the same way with a portal patient's own token (a patient
+of its own, given an encounter so every read has a row to find).
 
 The non-browser operations of the OAuth2 document (discovery, jwk, registration,
 token, introspect, revoke, userinfo) run too: no server error, answers as the spec says
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import date
 
 import pytest
 import schemathesis
@@ -27,7 +28,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 
+from emr_api.auth.passwords import hash_password
 from emr_api.codegen import loader
+from emr_api.db.models import Patient
 from tests.conftest import bearer, password_token, register_client
 from tests.contract.conftest import API_BASE, BASE_URL, OAUTH_BASE
 
@@ -107,18 +110,25 @@ def test_portal_api(case, contract, portal_patient, answers):
 
 @pytest.fixture(scope="session")
 def portal_patient(contract) -> dict:
-    """The demo portal patient's token, and an encounter of theirs made by the admin."""
+    """A portal patient of the contract run's own (the Standard run may rewrite the demo
+    portal patient's email, which the patient login needs), with a token and an encounter
+    made by the admin."""
+    with contract.app.registry.get("default").db.write() as s:
+        patient = Patient(fname="Contract", lname="Portal", DOB=date(1970, 1, 2), sex="Female",
+                          email="portal@contract.example", portal_username="contract-portal",
+                          portal_password_hash=hash_password("contract-pass"))
+        s.add(patient)
+        s.flush()
+        puuid = patient.uuid
     creds = register_client(contract.client)
-    token = password_token(contract.client, creds, role="patient", username="phil",
-                           password="phil", email="phil@example.com",
+    token = password_token(contract.client, creds, role="patient", username="contract-portal",
+                           password="contract-pass", email="portal@contract.example",
                            scope="openid api:port patient/patient.rs patient/encounter.rs")
-    headers = bearer(token)
-    me = contract.client.get(f"{PORTAL_BASE}/patient", headers=headers).json()["data"]
-    r = contract.client.post(f"{API_BASE}/patient/{me['uuid']}/encounter",
+    r = contract.client.post(f"{API_BASE}/patient/{puuid}/encounter",
                              json={"pc_catid": 5, "class_code": "AMB", "reason": "Contract"},
                              headers=contract.auth)
     assert r.status_code == 201, r.text
-    return {"headers": headers, "ids": {"euuid": r.json()["data"]["euuid"]}}
+    return {"headers": bearer(token), "ids": {"euuid": r.json()["data"]["euuid"]}}
 
 
 @oauth2.parametrize()

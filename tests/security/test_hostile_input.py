@@ -171,3 +171,16 @@ def test_nul_in_the_authorize_query_is_400(client):
         "response_type": "code", "client_id": NUL, "redirect_uri": "https://a.example/cb",
         "scope": "openid", "state": "s"})
     assert r.status_code == 400, r.text
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/apis/default/api/patient", {"fname": "\ud800", "lname": "Lone", "sex": "Male",
+                                   "DOB": "1990-01-01"}),
+    ("/apis/default/api/facility", {"name": "Lone \udfff", "facility_npi": "1234567890"}),
+])
+def test_a_lone_surrogate_in_json_text_is_400_naming_the_field(client, admin, path, body):
+    # JSON may escape one (\ud800); no database encoding can store it.
+    r = client.post(path, content=json.dumps(body), headers={**admin,
+                                                             "Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert set(r.json()["validationErrors"]) & {"fname", "name"}
