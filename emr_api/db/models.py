@@ -150,6 +150,9 @@ class Practitioner(Base):
     state_license_number: Mapped[str | None] = _s(25)
     username: Mapped[str | None] = _s()
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    abook_title: Mapped[str | None] = _s()
+    physician_title: Mapped[str | None] = _s()
+    physician_code: Mapped[str | None] = _s()
 
 
 class Patient(Base):
@@ -212,6 +215,22 @@ class Patient(Base):
         return value
 
 
+class CalendarCategory(Base):
+    """OpenEMR's calendar (visit) categories: an encounter's and an appointment's
+    `pc_catid`. Migration 0005 adds OpenEMR's defaults."""
+
+    __tablename__ = "openemr_postcalendar_categories"
+    __table_args__ = {"sqlite_autoincrement": True}
+    pc_catid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pc_constant_id: Mapped[str | None] = _s()
+    pc_catname: Mapped[str] = mapped_column(String(100))
+    pc_catdesc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pc_duration: Mapped[int] = mapped_column(Integer, default=900)  # seconds
+    pc_cattype: Mapped[int] = mapped_column(Integer, default=0)  # 0 patient, 1 provider, 2 clinic
+    pc_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    pc_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Encounter(Base):
     """OpenEMR's form_encounter: `eid` is the row id, `encounter` the encounter number."""
 
@@ -236,6 +255,14 @@ class Encounter(Base):
     supervisor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     referring_provider_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     external_id: Mapped[str | None] = _s(20)
+    referral_source: Mapped[str | None] = _s(31)
+    # Billing state, as OpenEMR's billing keeps it; the API reads these, never writes them.
+    billing_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    invoice_refno: Mapped[str | None] = _s(31)
+    last_level_billed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_level_closed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_stmt_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    stmt_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -2,15 +2,17 @@
 
 An encounter is looked up by its uuid *and* its patient, so another patient's encounter
 is never found through this patient's path. Rules as OpenEMR's EncounterValidator:
-`pc_catid` and `class_code` required on create; dates real; references to facilities and
-practitioners must exist."""
+`pc_catid` and `class_code` required on create; dates real; references to calendar
+categories, facilities and practitioners must exist."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from emr_api.db.models import Encounter, Facility, Patient, Practitioner, utcnow
+from emr_api.db.models import CalendarCategory, Encounter, Facility, Patient, Practitioner, utcnow
 from emr_api.errors import ValidationFailed
 from emr_api.identity import Access
 from emr_api.services import patients, resources
@@ -32,6 +34,7 @@ CLASS_TITLES = {
 }
 # Reference fields and the table whose id they name.
 REFERENCES = {
+    "pc_catid": CalendarCategory,
     "facility_id": Facility,
     "billing_facility": Facility,
     "provider_id": Practitioner,
@@ -92,7 +95,7 @@ SPEC = resources.ResourceSpec(
     writable=(
         "date", "onset_date", "reason", "facility", "facility_id", "billing_facility",
         "sensitivity", "pc_catid", "class_code", "pos_code", "provider_id", "supervisor_id",
-        "referring_provider_id", "external_id",
+        "referring_provider_id", "external_id", "referral_source",
     ),
     required=("pc_catid", "class_code"),
     keep=("date", "pc_catid", "class_code"),
@@ -101,7 +104,6 @@ SPEC = resources.ResourceSpec(
         "onset_date": _onset_date,
         "class_code": _class_code,
         "pos_code": parse_pos_code,
-        "pc_catid": parse_id,
         **{name: parse_id for name in REFERENCES},
     },
     sort=("eid", "encounter", "date", "onset_date", "pc_catid", "class_code"),
@@ -139,10 +141,27 @@ def update(session: Session, access: Access, puuid: str, euuid: str,
     return patient, encounter
 
 
-def facility_names(session: Session, encounters) -> dict[int, str]:
-    """The names of the billing facilities these encounters name, by id (one query)."""
-    wanted = {e.billing_facility for e in encounters if e.billing_facility is not None}
+@dataclass(frozen=True)
+class Labels:
+    """Names the encounter rows show beside the ids they hold."""
+
+    facilities: dict[int, str]  # billing facility id -> name
+    categories: dict[int, str]  # pc_catid -> pc_catname
+
+
+def labels(session: Session, encounters) -> Labels:
+    """The names of the billing facilities and categories these encounters name (a query
+    each, whatever the number of rows)."""
+    return Labels(
+        facilities=_names(session, Facility.id, Facility.name,
+                          {e.billing_facility for e in encounters}),
+        categories=_names(session, CalendarCategory.pc_catid, CalendarCategory.pc_catname,
+                          {e.pc_catid for e in encounters}),
+    )
+
+
+def _names(session: Session, key, name, wanted: set) -> dict:
+    wanted.discard(None)
     if not wanted:
         return {}
-    rows = session.execute(select(Facility.id, Facility.name).where(Facility.id.in_(wanted)))
-    return dict(rows.all())
+    return dict(session.execute(select(key, name).where(key.in_(wanted))).all())

@@ -38,6 +38,7 @@ SPEC = ResourceSpec(
         "upin", "facility_id", "facility", "email", "specialty", "billname", "url", "assistant",
         "organization", "valedictory", "street", "streetb", "city", "state", "zip", "phone",
         "fax", "phonew1", "phonecell", "notes", "state_license_number", "username", "active",
+        "abook_title", "physician_title", "physician_code",
     ),
     required=("fname", "lname", "npi"),
     keep=("fname", "lname", "npi", "active"),

@@ -289,3 +289,33 @@ def test_front_office_lacks_encounters_auth_a(client, admin, front_office, new_p
     assert client.put(f"{base}/{ids['euuid']}", json={"reason": "x"},
                       headers=front_office).status_code == 403
     assert client.get(f"{base}/{ids['euuid']}", headers=admin).json()["data"]["reason"] == "Untouched"
+
+
+def test_openemrs_documented_example_body_creates_the_encounter_with_every_field(
+        client, admin, new_patient, facility, provider):
+    # OpenEMR's own example, with this test's facility and provider ids.
+    body = {"date": "2020-11-10", "onset_date": "", "reason": "Pregnancy Test",
+            "facility": "Owerri General Hospital", "pc_catid": "5",
+            "facility_id": str(facility["id"]), "billing_facility": str(facility["id"]),
+            "sensitivity": "normal", "referral_source": "", "pos_code": "0", "external_id": "",
+            "provider_id": str(provider["id"]), "class_code": "AMB"}
+    r = client.post(f"{API}/patient/{new_patient['uuid']}/encounter", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    euuid = r.json()["data"]["euuid"]
+    r = client.put(f"{API}/patient/{new_patient['uuid']}/encounter/{euuid}",
+                   json={"referral_source": "Family"}, headers=admin)
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert data["referral_source"] == "Family" and data["pc_catname"] == "Office Visit"
+    # The billing state OpenEMR documents on every row (its billing writes it, not the API).
+    assert {k: data[k] for k in ("billing_note", "invoice_refno", "last_level_billed",
+                                 "last_level_closed", "last_stmt_date", "stmt_count")} == {
+        "billing_note": None, "invoice_refno": None, "last_level_billed": 0,
+        "last_level_closed": 0, "last_stmt_date": None, "stmt_count": 0}
+
+
+def test_a_category_that_does_not_exist_is_400_naming_pc_catid(client, admin, new_patient):
+    r = client.post(f"{API}/patient/{new_patient['uuid']}/encounter",
+                    json=encounter_body(pc_catid=987654), headers=admin)
+    assert r.status_code == 400, r.text
+    assert "pc_catid" in errors_of(r)

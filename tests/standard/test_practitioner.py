@@ -228,3 +228,12 @@ def test_every_parameter_openemr_documents_filters(client, admin, param, field):
     r = client.get(f"{API}/practitioner", params={param: tag}, headers=admin)
     assert r.status_code == 200, r.text
     assert [p["uuid"] for p in r.json()["data"]] == [made["uuid"]]
+
+
+def test_the_address_book_and_physician_fields_openemr_documents(client, admin):
+    made = create(client, admin, abook_title="Specialist", physician_title="Attending physician",
+                  physician_code="SNOMED-CT:405279007")
+    r = client.get(f"{API}/practitioner/{made['uuid']}", headers=admin)
+    data = r.json()["data"]
+    assert (data["abook_title"], data["physician_title"], data["physician_code"]) == (
+        "Specialist", "Attending physician", "SNOMED-CT:405279007")

@@ -29,7 +29,7 @@ def search_encounters(_limit=None, _offset=None, _sort=None):
         patient, page = encounters.search(s, access(), _mine(), sort=_sort, limit=_limit,
                                           offset=_offset)
         touched_patient(patient.uuid)
-        names = encounters.facility_names(s, page.items)
+        names = encounters.labels(s, page.items)
         items = [encounter_to_api(e, patient, names) for e in page.items]
     return listing(page, items, "/patient/encounter", {"_sort": _sort})
 
@@ -38,4 +38,4 @@ def get_encounter(euuid):
     with reading() as s:
         patient, encounter = encounters.find(s, access(), _mine(), euuid)
         touched_patient(patient.uuid)
-        return ok(encounter_to_api(encounter, patient, encounters.facility_names(s, [encounter])))
+        return ok(encounter_to_api(encounter, patient, encounters.labels(s, [encounter])))
