@@ -8,10 +8,11 @@ from __future__ import annotations
 GROUP_ACLS: dict[str, frozenset[str]] = {
     # Administrators hold everything.
     "admin": frozenset({"*"}),
-    # Physicians and clinicians: the chart, encounters, and the user directory.
-    "doc": frozenset({"patients/*", "encounters/*", "admin/users", "admin/practice"}),
-    # Front office: demographics and appointments; no administration.
-    "front": frozenset({"patients/demo", "patients/appt", "encounters/notes"}),
+    # Physicians and clinicians: the chart, encounters, the user directory, the lists.
+    "doc": frozenset({"patients/*", "encounters/*", "admin/users", "admin/practice",
+                      "lists/default"}),
+    # Front office: demographics, appointments and the lists they pick from; no administration.
+    "front": frozenset({"patients/demo", "patients/appt", "encounters/notes", "lists/default"}),
 }
 
 GROUP_TITLES = {"admin": "Administrators", "doc": "Physicians", "front": "Front Office"}
