@@ -190,6 +190,8 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
         remaining -= n
         if progress is not None:
             progress(n)
+    made["appointments"] = demo_appointments(site, seed=seed)
+    made.update(demo_encounter_forms(site, seed=seed))
     analyze(site)
     return made
 
@@ -197,7 +199,8 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
 def analyze(site: Site) -> None:
     """Refresh the planner's statistics after a bulk load, so searches use their indexes
     at once instead of after the database's own next pass."""
-    tables = ("patient_data", "form_encounter", "lists")
+    tables = ("patient_data", "form_encounter", "lists", "openemr_postcalendar_events",
+              "forms", "form_vitals", "form_soap")
     with site.db.engine.connect() as conn:
         if site.db.dialect in ("mysql", "mariadb"):
             conn.exec_driver_sql(f"ANALYZE TABLE {', '.join(tables)}").all()
@@ -205,3 +208,144 @@ def analyze(site: Site) -> None:
             for table in tables:
                 conn.exec_driver_sql(f"ANALYZE {table}")
         conn.commit()
+
+
+# Appointments (OpenEMR's calendar events of patients): the categories they are booked in,
+# and the statuses (OpenEMR's `apptstat` list) of those already past and still to come.
+APPOINTMENT_CATEGORIES = (5, 9, 10)  # Office Visit, Established Patient, New Patient
+PAST_STATUSES = [">", ">", ">", "@", "?", "x", "%"]
+COMING_STATUSES = ["-", "-", "*", "+", "^"]
+
+
+def demo_appointments(site: Site, *, seed: int = 7, batch: int = 5000) -> int:
+    """One or two appointments (within the last year or the next two months) for every
+    patient who has none yet, the demo portal patient included; once facilities exist.
+    Returns how many were added."""
+    from datetime import time
+
+    from emr_api.db.models import Appointment, CalendarCategory, new_uuid
+    from emr_api.services.appointments import end_time
+
+    rng = random.Random(f"{seed}-appointments")
+    today = date.today()
+    with site.db.read() as s:
+        facilities = s.execute(select(Facility.id, Facility.billing_location)
+                               .order_by(Facility.id)).all()
+        providers = s.execute(select(Practitioner.id).order_by(Practitioner.id)).scalars().all()
+        categories = {c.pc_catid: (c.pc_catname, c.pc_duration) for c in s.execute(
+            select(CalendarCategory).where(
+                CalendarCategory.pc_catid.in_(APPOINTMENT_CATEGORIES))).scalars()}
+        booked = select(Appointment.pc_pid).where(Appointment.pc_pid == Patient.pid).exists()
+        pids = s.execute(select(Patient.pid).where(~booked).order_by(Patient.pid)).scalars().all()
+    if not facilities or not categories:
+        return 0
+    billing = [f.id for f in facilities if f.billing_location] or [facilities[0].id]
+    added = 0
+    for start in range(0, len(pids), batch):
+        rows = []
+        for pid in pids[start:start + batch]:
+            for _ in range(rng.randint(1, 2)):
+                catid = rng.choice(sorted(categories))
+                title, duration = categories[catid]
+                day = today + timedelta(days=rng.randint(-365, 60))
+                begins = time(rng.randint(8, 16), rng.choice((0, 15, 30, 45)))
+                rows.append({
+                    "uuid": new_uuid(), "pc_pid": pid, "pc_catid": catid,
+                    "pc_title": title, "pc_hometext": rng.choice(REASONS),
+                    "pc_eventDate": day, "pc_startTime": begins,
+                    "pc_duration": duration, "pc_endTime": end_time(begins, duration),
+                    "pc_apptstatus": rng.choice(PAST_STATUSES if day < today else COMING_STATUSES),
+                    "pc_facility": rng.choice(facilities).id,
+                    "pc_billing_location": rng.choice(billing),
+                    "pc_aid": rng.choice(providers) if providers else None,
+                    "pc_time": datetime.combine(min(day, today) - timedelta(days=rng.randint(1, 30)),
+                                                time(9)),
+                    "pc_informant": None, "pc_eventstatus": 1, "pc_sharing": 1, "pc_room": "",
+                    "pc_endDate": None,
+                })
+        with site.db.write() as s:
+            s.connection().execute(Appointment.__table__.insert(), rows)
+        added += len(rows)
+    return added
+
+
+# Encounter forms of the demo encounters: a vitals form and a SOAP note each, linked by
+# `forms` (OpenEMR's formdir `vitals` and `soap`). Measurements in OpenEMR's units.
+SOAP_NOTES = [
+    ("Reports feeling well; here for a routine check.", "Alert, in no distress. Heart and lungs clear.",
+     "Healthy adult.", "Continue current habits; return in one year."),
+    ("Dry cough and low fever for three days.", "Mild pharyngeal redness; lungs clear.",
+     "Viral upper respiratory infection.", "Fluids, rest, paracetamol as needed; return if worse."),
+    ("Home blood pressure readings around 150/95.", "Blood pressure elevated on two readings.",
+     "Essential hypertension, not at goal.", "Increase lisinopril; recheck in four weeks."),
+    ("Low back pain after lifting, no numbness.", "Paraspinal tenderness; straight-leg raise negative.",
+     "Mechanical low back pain.", "Heat, stretching, ibuprofen; physiotherapy if not better."),
+    ("Sugars mostly under 150 fasting.", "Feet normal on monofilament test.",
+     "Type 2 diabetes, fair control.", "Continue metformin; HbA1c in three months."),
+    ("Itchy rash on both forearms for a week.", "Red papules on the forearms; no blisters.",
+     "Contact dermatitis.", "Topical hydrocortisone; avoid the new detergent."),
+]
+TEMP_METHODS = ["Oral", "Oral", "Tympanic", "Temporal artery", "Axillary"]
+
+
+def _bmi_status(bmi: float) -> str:
+    if bmi < 18.5:
+        return "Underweight"
+    if bmi < 25:
+        return "Normal"
+    return "Overweight" if bmi < 30 else "Obese"
+
+
+def demo_encounter_forms(site: Site, *, seed: int = 7, batch: int = 5000) -> dict:
+    """A vitals form and a SOAP note, each linked to its encounter by a `forms` row, for
+    every numbered encounter that has no forms yet: every encounter's vital and soap_note
+    lists hold a row. Returns how many of each were added."""
+    from emr_api.db.models import EncounterForm, SoapNote, Vital, new_uuid
+
+    rng = random.Random(f"{seed}-forms")
+    made = {"vitals": 0, "soap_notes": 0}
+    linked = select(EncounterForm.id).where(EncounterForm.pid == Encounter.pid,
+                                            EncounterForm.encounter == Encounter.encounter)
+    after = 0
+    while True:
+        with site.db.write() as s:
+            visits = s.execute(
+                select(Encounter.eid, Encounter.pid, Encounter.encounter, Encounter.date)
+                .where(Encounter.eid > after, Encounter.encounter.is_not(None), ~linked.exists())
+                .order_by(Encounter.eid).limit(batch)).all()
+            if not visits:
+                return made
+            after = visits[-1].eid
+            vitals, notes = [], []
+            for visit in visits:
+                weight, height = round(rng.uniform(110, 260), 1), round(rng.uniform(60, 76), 1)
+                bmi = round(703 * weight / height ** 2, 1)
+                common = {"uuid": new_uuid(), "pid": visit.pid, "date": visit.date,
+                          "user": "admin", "groupname": "Default", "authorized": True,
+                          "activity": True}
+                vitals.append({
+                    **common, "bps": str(rng.randint(100, 150)), "bpd": str(rng.randint(60, 95)),
+                    "weight": weight, "height": height, "BMI": bmi, "BMI_status": _bmi_status(bmi),
+                    "temperature": round(rng.uniform(97.0, 99.5), 1),
+                    "temp_method": rng.choice(TEMP_METHODS), "pulse": rng.randint(55, 100),
+                    "respiration": rng.randint(12, 20), "oxygen_saturation": rng.randint(94, 100),
+                    "waist_circ": round(rng.uniform(26, 48), 1), "head_circ": None, "note": None,
+                    "last_updated": visit.date})
+                subjective, objective, assessment, plan = rng.choice(SOAP_NOTES)
+                notes.append({**common, "uuid": new_uuid(), "subjective": subjective,
+                              "objective": objective, "assessment": assessment, "plan": plan})
+            conn = s.connection()
+            forms = []
+            for model, rows, formdir, name in ((Vital, vitals, "vitals", "Vitals"),
+                                               (SoapNote, notes, "soap", "SOAP")):
+                conn.execute(model.__table__.insert(), rows)
+                ids = dict(conn.execute(select(model.uuid, model.id).where(
+                    model.uuid.in_([row["uuid"] for row in rows]))).all())
+                forms += [{"date": row["date"], "encounter": visit.encounter,
+                           "form_name": name, "form_id": ids[row["uuid"]], "pid": visit.pid,
+                           "user": "admin", "groupname": "Default", "authorized": True,
+                           "deleted": False, "formdir": formdir}
+                          for visit, row in zip(visits, rows)]
+            conn.execute(EncounterForm.__table__.insert(), forms)
+            made["vitals"] += len(vitals)
+            made["soap_notes"] += len(notes)

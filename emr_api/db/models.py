@@ -6,19 +6,23 @@ contract exposes both. Timestamps are naive UTC."""
 from __future__ import annotations
 
 import uuid as uuidlib
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 
@@ -394,3 +398,159 @@ class Issue(Base):
         # row's id to the next one (the other databases never do).
         {"sqlite_autoincrement": True},
     )
+
+
+
+
+
+class Appointment(Base):
+    """OpenEMR's openemr_postcalendar_events, the columns its appointment API reads or
+    writes: `pc_eid` is the integer id, `uuid` the public one (`pc_uuid` in answers).
+    `pc_duration` is in seconds; `pc_endTime` is `pc_startTime` plus it. `pc_time` is when
+    the row was made. `pc_aid` is the provider (a Practitioner), `pc_facility` and
+    `pc_billing_location` are facilities."""
+
+    __tablename__ = "openemr_postcalendar_events"
+    pc_eid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pc_catid: Mapped[int] = mapped_column(ForeignKey("openemr_postcalendar_categories.pc_catid"))
+    pc_aid: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"), nullable=True)
+    pc_pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    pc_title: Mapped[str] = mapped_column(String(150))
+    pc_time: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    pc_hometext: Mapped[str | None] = mapped_column(Text, nullable=True)
+    pc_informant: Mapped[str | None] = _s(20)
+    pc_eventDate: Mapped[date] = mapped_column(Date)
+    pc_endDate: Mapped[date | None] = mapped_column(Date, nullable=True)
+    pc_duration: Mapped[int] = mapped_column(Integer, default=0)
+    pc_startTime: Mapped[time] = mapped_column(Time)
+    pc_endTime: Mapped[time] = mapped_column(Time)
+    pc_eventstatus: Mapped[int] = mapped_column(Integer, default=1)
+    pc_sharing: Mapped[int] = mapped_column(Integer, default=1)
+    pc_apptstatus: Mapped[str] = mapped_column(String(15), default="-")
+    pc_facility: Mapped[int] = mapped_column(ForeignKey("facility.id"))
+    pc_billing_location: Mapped[int] = mapped_column(ForeignKey("facility.id"))
+    pc_room: Mapped[str] = mapped_column(String(20), default="")
+
+    __table_args__ = (
+        # A patient's appointments in id order (every patient path), and the calendar's
+        # days.
+        Index("ix_appointment_pid_eid", "pc_pid", "pc_eid"),
+        Index("ix_appointment_event_date", "pc_eventDate"),
+        # Rows are deleted and addressed by integer id: SQLite must not reuse a deleted id.
+        {"sqlite_autoincrement": True},
+    )
+
+
+
+# Text of up to 65,535 characters (OpenEMR's SOAP sections): MariaDB's TEXT holds 65,535
+# bytes, too few for that many characters of utf8mb4, so MEDIUMTEXT there.
+LONG_TEXT = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+def _measure(precision: int = 12, scale: int = 6) -> Mapped[float | None]:
+    """A measurement as OpenEMR's form_vitals keeps it (DECIMAL), read back as a float;
+    null when not measured."""
+    return mapped_column(Numeric(precision, scale, asdecimal=False), nullable=True)
+
+
+class EncounterForm(Base):
+    """OpenEMR's `forms`: one row per form filled in an encounter, linking the form's own
+    row (`form_id` in the table `formdir` names: `vitals` is form_vitals, `soap` form_soap)
+    to the patient and the encounter. `encounter` is the encounter's number
+    (form_encounter.encounter), as OpenEMR stores it."""
+
+    __tablename__ = "forms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    encounter: Mapped[int] = mapped_column(Integer)
+    form_name: Mapped[str] = mapped_column(String(255))
+    form_id: Mapped[int] = mapped_column(Integer)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    user: Mapped[str | None] = _s()
+    groupname: Mapped[str | None] = _s()
+    authorized: Mapped[bool] = mapped_column(Boolean, default=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    formdir: Mapped[str] = mapped_column(String(255))
+
+    __table_args__ = (
+        # An encounter's forms (every path names the patient and the encounter), and a
+        # form's own row back to its link.
+        Index("ix_forms_pid_encounter", "pid", "encounter"),
+        Index("ix_forms_formdir_form_id", "formdir", "form_id"),
+    )
+
+
+class Vital(Base):
+    """OpenEMR's form_vitals: one vitals form of an encounter (linked by `forms`). `id` is
+    the integer id (`vid` in paths), `uuid` the public one. Measurements are in the units
+    OpenEMR documents (lb, in, °F) or whatever the client sent: nothing converts them.
+    `bps` and `bpd` are text, as OpenEMR's columns are."""
+
+    __tablename__ = "form_vitals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"), index=True)
+    user: Mapped[str | None] = _s()
+    groupname: Mapped[str | None] = _s()
+    authorized: Mapped[bool] = mapped_column(Boolean, default=True)
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)
+    bps: Mapped[str | None] = _s(40)
+    bpd: Mapped[str | None] = _s(40)
+    weight: Mapped[float | None] = _measure()
+    height: Mapped[float | None] = _measure()
+    temperature: Mapped[float | None] = _measure()
+    temp_method: Mapped[str | None] = _s()
+    pulse: Mapped[float | None] = _measure()
+    respiration: Mapped[float | None] = _measure()
+    note: Mapped[str | None] = _s()
+    BMI: Mapped[float | None] = _measure()
+    BMI_status: Mapped[str | None] = _s()
+    waist_circ: Mapped[float | None] = _measure()
+    head_circ: Mapped[float | None] = _measure()
+    oxygen_saturation: Mapped[float | None] = _measure(6, 2)
+    oxygen_flow_rate: Mapped[float | None] = _measure()
+    inhaled_oxygen_concentration: Mapped[float | None] = _measure(6, 2)
+    ped_weight_height: Mapped[float | None] = _measure(6, 2)
+    ped_bmi: Mapped[float | None] = _measure(6, 2)
+    ped_head_circ: Mapped[float | None] = _measure(6, 2)
+    external_id: Mapped[str | None] = _s(20)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SoapNote(Base):
+    """OpenEMR's form_soap: one SOAP note of an encounter (linked by `forms`). `id` is the
+    integer id (`sid` in paths); `uuid` is this server's public id (OpenEMR's table has
+    none)."""
+
+    __tablename__ = "form_soap"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"), index=True)
+    user: Mapped[str | None] = _s()
+    groupname: Mapped[str | None] = _s()
+    authorized: Mapped[bool] = mapped_column(Boolean, default=True)
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)
+    subjective: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    objective: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    assessment: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    plan: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+
+
+class ListOption(Base):
+    """OpenEMR's list_options: the options of its selectable lists (sex, race, language,
+    ...), keyed by list and option id. Migration 0008 adds the options OpenEMR installs."""
+
+    __tablename__ = "list_options"
+    list_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    option_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    option_value: Mapped[float] = mapped_column(Float, default=0)
+    mapping: Mapped[str] = mapped_column(String(31), default="")
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    codes: Mapped[str] = mapped_column(String(255), default="")
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)

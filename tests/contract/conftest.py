@@ -31,6 +31,11 @@ from tests.conftest import (
 API_BASE = f"{BASE_URL}/apis/default/api"
 OAUTH_BASE = f"{BASE_URL}/oauth2/default"
 _PARAM = re.compile(r"\{([^}]+)\}")
+# Path parameters read from another field of the listed items than their own name, by
+# (collection, parameter): `eid` of `/patient/{pid}/encounter/{eid}/vital` is the
+# encounter's number, as OpenEMR's routes mean it (an encounter row's own `eid` is its
+# row id).
+ITEM_FIELDS = {("encounter", "eid"): "encounter"}
 
 
 @dataclass
@@ -51,36 +56,51 @@ class Contract:
 
     def _discover(self, template: str, per_level: int = 6, scan: int = 40) -> list[dict]:
         """Walk the path's collections: `/patient` lists patients, then
-        `/patient/<real>/encounter` lists that patient's encounters, and so on. An item's
+        `/patient/<real>/encounter` lists that patient's encounters, and so on, depth
+        first, until `per_level` complete assignments are found (a parent whose
+        collection is empty, say an encounter without vitals, is passed over). An item's
         id is the field named like the parameter (`euuid`), else its `uuid`; for a
         parameter naming an integer id rather than a uuid (`mid` of
-        `/patient/{pid}/medication/{mid}`), its `id`."""
+        `/patient/{pid}/medication/{mid}`), its `id`. Some parameters are read from
+        another field (`ITEM_FIELDS`). A collection that does not answer at the ids
+        found (no `/patient/{pid}/encounter` exists) is listed at the items' uuids instead
+        (`/patient/{puuid}/encounter`)."""
         segments = template.strip("/").split("/")
-        assignments: list[tuple[list[str], dict]] = [([], {})]
-        for segment in segments:
+        found: list[dict] = []
+
+        def walk(position: int, prefix: list[str], by_uuid: list[str], values: dict) -> None:
+            # `prefix` is the path as the template names it, `by_uuid` the same by uuids.
+            if position == len(segments):
+                found.append(values)
+                return
+            segment = segments[position]
             match = _PARAM.fullmatch(segment)
             if not match:
-                assignments = [(prefix + [segment], values) for prefix, values in assignments]
-                continue
+                walk(position + 1, prefix + [segment], by_uuid + [segment], values)
+                return
             name = match.group(1)
+            key = ITEM_FIELDS.get((segments[position - 1] if position else "", name), name)
             fallback = "uuid" if name.endswith("uuid") else "id"
-            found: list[tuple[list[str], dict]] = []
-            for prefix, values in assignments:
-                r = self.client.get(f"{API_BASE}/{'/'.join(prefix)}",
-                                    params={"_limit": scan}, headers=self.auth)
-                if r.status_code != 200:
+            items = self._list(prefix, scan)
+            if items is None and by_uuid != prefix:
+                items = self._list(by_uuid, scan)
+            for item in items or []:
+                if not isinstance(item, dict) or item.get(key, item.get(fallback)) is None:
                     continue
-                items = r.json().get("data") or []
-                ids = [str(item.get(name, item.get(fallback))) for item in items
-                       if isinstance(item, dict) and item.get(name, item.get(fallback)) is not None]
-                for value in ids[:per_level]:
-                    found.append((prefix + [value], {**values, name: value}))
+                value = str(item.get(key, item.get(fallback)))
+                walk(position + 1, prefix + [value], by_uuid + [str(item.get("uuid", value))],
+                     {**values, name: value})
                 if len(found) >= per_level:
-                    break
-            assignments = found
-            if not assignments:
-                return []
-        return [values for _, values in assignments]
+                    return
+
+        walk(0, [], [], {})
+        return found
+
+    def _list(self, path: list[str], scan: int) -> list | None:
+        """The items of a collection, or None when it does not answer 200."""
+        r = self.client.get(f"{API_BASE}/{'/'.join(path)}", params={"_limit": scan},
+                            headers=self.auth)
+        return (r.json().get("data") or []) if r.status_code == 200 else None
 
     def use_real_ids(self, case) -> bool:
         """About half of the cases whose path parameters were generated valid get a real

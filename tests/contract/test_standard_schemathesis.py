@@ -101,8 +101,9 @@ def test_standard_api(case, contract, answers):
 def test_portal_api(case, contract, portal_patient, answers):
     if case.path_parameters and case.meta and not case.meta.is_negative_at(ParameterLocation.PATH):
         digest = hashlib.sha256(repr((case.query, case.path_parameters)).encode()).digest()
-        if digest[0] % 2 == 0:  # about half reach the patient's real encounter
-            case.path_parameters = {**case.path_parameters, **portal_patient["ids"]}
+        if digest[0] % 2 == 0:  # about half reach the patient's real encounter or appointment
+            real = {k: v for k, v in portal_patient["ids"].items() if k in case.path_parameters}
+            case.path_parameters = {**case.path_parameters, **real}
     response = case.call_and_validate(app=contract.app, base_url=PORTAL_BASE,
                                       headers=portal_patient["headers"])
     answers[response.status_code] += 1
@@ -111,24 +112,39 @@ def test_portal_api(case, contract, portal_patient, answers):
 @pytest.fixture(scope="session")
 def portal_patient(contract) -> dict:
     """A portal patient of the contract run's own (the Standard run may rewrite the demo
-    portal patient's email, which the patient login needs), with a token and an encounter
-    made by the admin."""
+    portal patient's email, which the patient login needs), with a token, and an encounter
+    and an appointment made by the admin (the demo data gave the demo portal patient
+    appointments of his own)."""
+    from sqlalchemy import select
+
+    from emr_api.db.models import Facility
+
     with contract.app.registry.get("default").db.write() as s:
         patient = Patient(fname="Contract", lname="Portal", DOB=date(1970, 1, 2), sex="Female",
                           email="portal@contract.example", portal_username="contract-portal",
                           portal_password_hash=hash_password("contract-pass"))
         s.add(patient)
         s.flush()
-        puuid = patient.uuid
+        puuid, pid = patient.uuid, patient.pid
+        clinic = s.execute(select(Facility.id).order_by(Facility.id)).scalars().first()
     creds = register_client(contract.client)
     token = password_token(contract.client, creds, role="patient", username="contract-portal",
                            password="contract-pass", email="portal@contract.example",
-                           scope="openid api:port patient/patient.rs patient/encounter.rs")
+                           scope="openid api:port patient/patient.rs patient/encounter.rs "
+                                 "patient/appointment.rs")
     r = contract.client.post(f"{API_BASE}/patient/{puuid}/encounter",
                              json={"pc_catid": 5, "class_code": "AMB", "reason": "Contract"},
                              headers=contract.auth)
     assert r.status_code == 201, r.text
-    return {"headers": bearer(token), "ids": {"euuid": r.json()["data"]["euuid"]}}
+    booked = contract.client.post(
+        f"{API_BASE}/patient/{pid}/appointment",
+        json={"pc_catid": 5, "pc_title": "Office Visit", "pc_duration": 900,
+              "pc_hometext": "Contract", "pc_apptstatus": "-", "pc_eventDate": "2025-03-04",
+              "pc_startTime": "09:00", "pc_facility": clinic, "pc_billing_location": clinic},
+        headers=contract.auth)
+    assert booked.status_code == 201, booked.text
+    return {"headers": bearer(token), "ids": {"euuid": r.json()["data"]["euuid"],
+                                              "auuid": booked.json()["data"]["pc_uuid"]}}
 
 
 @oauth2.parametrize()

@@ -1,0 +1,33 @@
+"""OpenEMR's selectable lists (list_options): the options of one list, in display order.
+Not patient data: every caller with the ACL sees the same lists."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from emr_api.db.models import ListOption
+from emr_api.errors import NotFound
+from emr_api.identity import Access
+from emr_api.services import resources
+from emr_api.services.resources import Page, ResourceSpec
+
+SPEC = ResourceSpec(
+    name="list option",
+    model=ListOption,
+    id_name="list_name",
+    writable=(),
+    sort=("seq", "option_id", "title"),
+    default_order="seq",
+)
+
+
+def options(session: Session, access: Access, list_name: str, *, sort: str | None = None,
+            limit: int | None = None, offset: int | None = None) -> Page:
+    """One page of a list's options; a list that does not exist is NotFound."""
+    page = resources.search(session, access, SPEC, {}, where=(ListOption.list_id == list_name,),
+                            sort=sort, limit=limit, offset=offset)
+    if not page.items and not session.execute(
+            select(ListOption.option_id).where(ListOption.list_id == list_name).limit(1)).first():
+        raise NotFound(f"No list named {list_name!r}", fields={"list_name": ["not found"]})
+    return page
