@@ -146,19 +146,6 @@ SPEC = ResourceSpec(
 BY_UUID = dataclasses.replace(SPEC, id_name="auuid")
 
 
-def patient_by_pid(session: Session, access: Access, pid) -> Patient:
-    """The patient with this integer pid, as this access may see it (else NotFound
-    naming `pid`)."""
-    pid = parse_id("pid", pid)
-    stmt = select(Patient).where(Patient.pid == pid)
-    if access.patient_uuid:
-        stmt = stmt.where(patients.SPEC.owner(access.patient_uuid))
-    found = session.execute(stmt).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"No patient with pid {pid}", fields={"pid": ["not found"]})
-    return found
-
-
 def _find(session: Session, access: Access, eid, where: tuple = ()) -> Appointment:
     eid = parse_id("eid", eid)
     stmt = select(Appointment).where(Appointment.pc_eid == eid, *where)
@@ -177,7 +164,7 @@ def search(session: Session, access: Access, filters: dict, pid=None,
     where: tuple = ()
     patient = None
     if pid is not None:
-        patient = patient_by_pid(session, access, pid)
+        patient = patients.find_by_pid(session, access, pid)
         where = (Appointment.pc_pid == patient.pid,)
     return patient, resources.search(session, access, SPEC, filters, where=where, **paging)
 
@@ -188,7 +175,7 @@ def find(session: Session, access: Access, eid, pid=None) -> tuple[Patient, Appo
     if pid is None:
         row = _find(session, access, eid)
         return session.get(Patient, row.pc_pid), row
-    patient = patient_by_pid(session, access, pid)
+    patient = patients.find_by_pid(session, access, pid)
     return patient, _find(session, access, eid, (Appointment.pc_pid == patient.pid,))
 
 
@@ -196,7 +183,7 @@ def create(session: Session, access: Access, pid, data: dict) -> tuple[Patient, 
     """A new appointment for the patient in the path; nothing in the body picks the
     patient or the ids. Booked by the caller (`pc_informant`: a staff user's id)."""
     resources.check_required(SPEC, data)
-    patient = patient_by_pid(session, access, pid)
+    patient = patients.find_by_pid(session, access, pid)
     row = resources.create(session, access, SPEC, data, pc_pid=patient.pid,
                            pc_informant=_informant(session, access), pc_eventstatus=1,
                            pc_sharing=1, pc_room="")
@@ -205,7 +192,7 @@ def create(session: Session, access: Access, pid, data: dict) -> tuple[Patient, 
 
 def delete(session: Session, access: Access, pid, eid) -> tuple[Patient, Appointment]:
     """Remove this patient's appointment; another patient's is not found and stays."""
-    patient = patient_by_pid(session, access, pid)
+    patient = patients.find_by_pid(session, access, pid)
     row = _find(session, access, eid, (Appointment.pc_pid == patient.pid,))
     session.delete(row)
     session.flush()

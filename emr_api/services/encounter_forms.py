@@ -184,21 +184,11 @@ class Place:
     encounter: Encounter
 
 
-def _patient(session: Session, access: Access, pid: int) -> Patient:
-    stmt = select(Patient).where(Patient.pid == pid)
-    if access.patient_uuid:
-        stmt = stmt.where(patients.SPEC.owner(access.patient_uuid))
-    found = session.execute(stmt).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"No patient with pid {pid}", fields={"pid": ["not found"]})
-    return found
-
-
 def place(session: Session, access: Access, pid, eid) -> Place:
     """The patient with this pid and their encounter with this number, as this access may
     see them (else NotFound naming `pid` or `eid`). Ids are checked before any read."""
     pid, number = parse_id("pid", pid), parse_id("eid", eid)
-    patient = _patient(session, access, pid)
+    patient = patients.find_by_pid(session, access, pid)
     stmt = (select(Encounter)
             .where(Encounter.pid == patient.pid, Encounter.encounter == number)
             .order_by(Encounter.eid).limit(1))

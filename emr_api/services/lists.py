@@ -99,14 +99,7 @@ def patient_of(session: Session, access: Access, kind: Kind, patient: str | int)
     integer pid for the kinds addressed by ids (else NotFound naming `puuid` or `pid`)."""
     if not kind.by_id:
         return patients.find(session, access, patient)
-    pid = parse_id("pid", patient)
-    stmt = select(Patient).where(Patient.pid == pid)
-    if access.patient_uuid:
-        stmt = stmt.where(patients.SPEC.owner(access.patient_uuid))
-    found = session.execute(stmt).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"No patient with pid {pid}", fields={"pid": ["not found"]})
-    return found
+    return patients.find_by_pid(session, access, patient)
 
 
 def _find(session: Session, access: Access, kind: Kind, item, where: tuple) -> Issue:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from emr_api.db.models import Patient
+from emr_api.errors import NotFound
 from emr_api.identity import Access
 from emr_api.services import resources
 from emr_api.services.resources import Match, ResourceSpec
-from emr_api.services.values import parse_date
+from emr_api.services.values import parse_date, parse_id
 
 TEXT_SEARCH = ("fname", "lname", "ss", "street", "postal_code", "city", "state", "phone_home",
                "phone_biz", "phone_cell", "postal_contact", "country_code", "email")
@@ -51,3 +53,16 @@ SPEC = ResourceSpec(
 def find(session: Session, access: Access, puuid: str) -> Patient:
     """The patient with this uuid, as this access may see it (else NotFound)."""
     return resources.find(session, access, SPEC, puuid)
+
+
+def find_by_pid(session: Session, access: Access, pid) -> Patient:
+    """The patient with this integer pid (a number or a string of digits, as OpenEMR's
+    paths send it), as this access may see it (else NotFound naming `pid`)."""
+    pid = parse_id("pid", pid)
+    stmt = select(Patient).where(Patient.pid == pid)
+    if access.patient_uuid:
+        stmt = stmt.where(SPEC.owner(access.patient_uuid))
+    found = session.execute(stmt).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"No patient with pid {pid}", fields={"pid": ["not found"]})
+    return found
