@@ -3,7 +3,12 @@ bundled YAML, wrapped by the site edge.
 
 Why AsyncApp: measured on this 2-core machine (see README, "Performance"), Connexion's
 AsyncApp with sync handlers in the thread pool serves about twice what FlaskApp does,
-and our handlers are sync SQLAlchemy code, so they run in that pool."""
+and our handlers are sync SQLAlchemy code, so they run in that pool.
+
+Three small subclasses keep Connexion's per-request work to what a request needs: the
+decorator chain is built once per operation (`_DecoratedOnce`), an operation without a
+body reads none (`_Parameters`), and the token function's signature is inspected once
+(`_OAuthHandler`)."""
 
 from __future__ import annotations
 
@@ -53,8 +58,9 @@ class _DecoratedOnce(StarletteDecorator):
 
     def __call__(self, function):
         decorated = self.decorate(function)
-        parsers = []  # the operation's URI parser, made on its first request (it needs the
-        # operation, which Connexion's context holds only during a request)
+        # The operation's URI parser, made on its first request: it reads the operation,
+        # which Connexion's context holds only while a request runs.
+        parsers = []
 
         @functools.wraps(function)
         async def wrapper(*args, **kwargs):
