@@ -66,7 +66,9 @@ def test_create_answers_201_with_the_new_ids_and_reads_back(client, admin, new_p
     assert r.status_code == 200, r.text
     data = r.json()["data"]
     assert (data["eid"], data["euuid"], data["encounter"]) == (ids["eid"], ids["euuid"], ids["encounter"])
-    assert data["id"] == ids["eid"] and data["uuid"] == ids["euuid"]
+    # As OpenEMR: `eid` is the encounter number, `id` the row.
+    assert data["eid"] == data["encounter"] and data["id"] == ids["id"]
+    assert data["uuid"] == ids["euuid"]
     assert data["pid"] == new_patient["pid"] and data["puuid"] == new_patient["uuid"]
     assert data["date"] == "2024-03-05 09:30:00"
     assert data["onset_date"] == "2024-02-28 00:00:00"
@@ -319,3 +321,13 @@ def test_a_category_that_does_not_exist_is_400_naming_pc_catid(client, admin, ne
                     json=encounter_body(pc_catid=987654), headers=admin)
     assert r.status_code == 400, r.text
     assert "pc_catid" in errors_of(r)
+
+
+def test_an_encounters_eid_is_what_the_vital_path_takes(client, admin, new_patient):
+    # The OpenEMR client flow: list the encounters, then use a row's `eid` in a form path.
+    create(client, admin, new_patient["uuid"])
+    row = client.get(f"{API}/patient/{new_patient['uuid']}/encounter",
+                     headers=admin).json()["data"][0]
+    r = client.post(f"{API}/patient/{new_patient['pid']}/encounter/{row['eid']}/vital",
+                    json={"bps": "120", "bpd": "80", "pulse": "60"}, headers=admin)
+    assert r.status_code == 201, r.text

@@ -1,5 +1,6 @@
-"""Standard API: /patient/{puuid}/encounter. OpenEMR's encounter row: `id` is `eid`, `uuid`
-is `euuid`, with the patient's ids, the class title, the category's and the billing
+"""Standard API: /patient/{puuid}/encounter. OpenEMR's encounter row: `id` is the row's id,
+`eid` the encounter number (as OpenEMR's encounter service answers it, and as the vital and
+SOAP note paths take it), `uuid` is `euuid`, with the patient's ids, the class title, the category's and the billing
 facility's names, and the billing state OpenEMR's billing keeps."""
 
 from emr_api.handlers.standard import (
@@ -16,7 +17,7 @@ from emr_api.services import encounters
 
 # What these operations search and write (checked against the YAML by a test).
 RESOURCE = encounters.SPEC
-OUTPUT = ("eid", "encounter", "date", "onset_date", "reason", "facility", "facility_id",
+OUTPUT = ("encounter", "date", "onset_date", "reason", "facility", "facility_id",
           "billing_facility", "sensitivity", "pc_catid", "class_code", "pos_code",
           "provider_id", "supervisor_id", "referring_provider_id", "external_id", "pid",
           "referral_source", "billing_note", "invoice_refno", "last_level_billed",
@@ -24,7 +25,8 @@ OUTPUT = ("eid", "encounter", "date", "onset_date", "reason", "facility", "facil
 
 
 def to_api(e, patient, labels: encounters.Labels) -> dict:
-    return {**fields_of(e, OUTPUT), "id": e.eid, "uuid": e.uuid, "euuid": e.uuid,
+    return {**fields_of(e, OUTPUT), "id": e.eid, "eid": e.encounter, "uuid": e.uuid,
+            "euuid": e.uuid,
             "puuid": patient.uuid, "class_title": encounters.CLASS_TITLES.get(e.class_code or ""),
             "pc_catname": labels.categories.get(e.pc_catid),
             "billing_facility_name": labels.facilities.get(e.billing_facility)}
@@ -51,7 +53,8 @@ def create_encounter(puuid, body):
     with writing() as s:
         patient, e = encounters.create(s, access(), puuid, body)
         touched_patient(patient.uuid)
-        return created({"eid": e.eid, "euuid": e.uuid, "encounter": e.encounter, "uuid": e.uuid})
+        return created({"id": e.eid, "eid": e.encounter, "euuid": e.uuid,
+                        "encounter": e.encounter, "uuid": e.uuid})
 
 
 def update_encounter(puuid, euuid, body):
