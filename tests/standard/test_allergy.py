@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from emr_api.db.models import AuditLog
 from tests.conftest import BASE_URL, bearer, password_token, register_client
+from tests.standard.answers import invalid
 
 API = "/apis/default/api"
 
@@ -46,12 +47,6 @@ def read(client, headers, puuid, auuid) -> dict:
     r = client.get(f"{base(puuid)}/{auuid}", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["data"]
-
-
-def invalid(r, field):
-    assert r.status_code == 400, r.text
-    body = r.json()
-    assert body["data"] == [] and field in body["validationErrors"], body
 
 
 def query_of(link: str, path: str) -> dict:

@@ -17,6 +17,7 @@ from emr_api.auth.passwords import hash_password
 from emr_api.codegen import operations
 from emr_api.db.models import Appointment, AuditLog, User
 from tests.conftest import BASE_URL, bearer, password_token, register_client
+from tests.standard.answers import invalid
 
 API = "/apis/default/api"
 
@@ -96,12 +97,6 @@ def listed(client, headers, url, **params) -> list[dict]:
     r = client.get(url, params=params, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["data"]
-
-
-def invalid(r, field):
-    assert r.status_code == 400, r.text
-    answer = r.json()
-    assert answer["data"] == [] and field in answer["validationErrors"], answer
 
 
 # --- create and read ------------------------------------------------------------------

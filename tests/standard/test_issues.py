@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from emr_api.db.models import AuditLog
 from tests.conftest import BASE_URL, bearer, password_token, register_client
+from tests.standard.answers import invalid
 
 API = "/apis/default/api"
 # (path segment, id parameter, stored type)
@@ -60,12 +61,6 @@ def listed(client, headers, kind, owner, **params) -> list[dict]:
     r = client.get(base(kind, owner), params=params, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["data"]
-
-
-def invalid(r, field):
-    assert r.status_code == 400, r.text
-    body = r.json()
-    assert body["data"] == [] and field in body["validationErrors"], body
 
 
 @pytest.fixture()

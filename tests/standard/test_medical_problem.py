@@ -16,6 +16,7 @@ from sqlalchemy import select
 from emr_api.auth.passwords import hash_password
 from emr_api.db.models import AuditLog, User
 from tests.conftest import BASE_URL, bearer, password_token, register_client
+from tests.standard.answers import invalid
 
 API = "/apis/default/api"
 
@@ -47,12 +48,6 @@ def read(client, headers, owner, muuid) -> dict:
     r = client.get(f"{base(owner)}/{muuid}", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["data"]
-
-
-def invalid(r, field):
-    assert r.status_code == 400, r.text
-    body = r.json()
-    assert body["data"] == [] and field in body["validationErrors"], body
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from emr_api.auth.passwords import hash_password
 from emr_api.db.models import AuditLog, Encounter, EncounterForm, User, Vital
 from tests.conftest import BASE_URL, bearer, password_token, register_client
+from tests.standard.answers import invalid, not_found
 
 API = "/apis/default/api"
 # OpenEMR's documented example body (API_README, swagger).
@@ -63,18 +64,6 @@ def listed(client, headers, patient, eid, **params) -> list[dict]:
     r = client.get(base(patient, eid), params=params, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["data"]
-
-
-def invalid(r, field):
-    assert r.status_code == 400, r.text
-    body = r.json()
-    assert body["data"] == [] and field in body["validationErrors"], body
-
-
-def not_found(r, field):
-    assert r.status_code == 404, r.text
-    body = r.json()
-    assert body["data"] == [] and f"{field} " in body["internalErrors"][0], body
 
 
 @pytest.fixture()
