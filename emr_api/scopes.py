@@ -49,14 +49,6 @@ def split(scope: str | None) -> list[str]:
     return [s for s in (scope or "").split() if s]
 
 
-def is_known(scope: str, resources: set[str]) -> bool:
-    """Whether a requested scope names something this server offers."""
-    if scope in PLAIN_SCOPES:
-        return True
-    parsed = parse(scope)
-    return parsed is not None and (parsed[1] == "*" or parsed[1] in resources)
-
-
 def satisfies(granted: frozenset[str] | set[str], required: str) -> bool:
     """Whether the granted scopes include what one required scope asks for."""
     if required in granted:

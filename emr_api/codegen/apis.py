@@ -23,6 +23,9 @@ class Api:
     spec: str | None  # the root YAML under emr_api/openapi/, or None while not served
     max_body: int = 1 << 20  # request bodies above this many bytes are refused (413)
     patient_only: bool = False  # only patients' tokens (the portal): others get 403
+    # Query and form parameters the spec does not name are refused (400). OAuth2 must ignore
+    # them instead (RFC 6749 §3.1, §3.2): clients send extras, e.g. SMART's `aud` at the token.
+    strict: bool = True
 
     def base_path(self, site: str) -> str:
         return f"/{self.prefix}/{site}{self.mount}"
@@ -33,7 +36,8 @@ APIS: tuple[Api, ...] = (
     Api("portal", "apis", "/portal", "api:port", "rest_portal_api", "envelope",
         "portal/openapi.yaml", patient_only=True),
     Api("fhir", "apis", "/fhir", "api:fhir", "rest_fhir_api", "operation_outcome", None),
-    Api("oauth2", "oauth2", "", None, None, "oauth2", "oauth2/openapi.yaml", max_body=64 << 10),
+    Api("oauth2", "oauth2", "", None, None, "oauth2", "oauth2/openapi.yaml", max_body=64 << 10,
+        strict=False),
 )
 BY_NAME = {api.name: api for api in APIS}
 SERVED = tuple(api for api in APIS if api.spec)

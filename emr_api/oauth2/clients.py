@@ -31,8 +31,9 @@ class Client(ClientMixin):
         return self.metadata
 
     def get_default_redirect_uri(self):
+        # RFC 6749 §3.1.2.3: with several registered, the request must name one.
         uris = self.metadata.get("redirect_uris") or []
-        return uris[0] if uris else None
+        return uris[0] if len(uris) == 1 else None
 
     def get_allowed_scope(self, scope):
         registered = scope_rules.split(self.metadata.get("scope"))
@@ -59,11 +60,11 @@ class Client(ClientMixin):
         return grant_type in (self.metadata.get("grant_types") or [])
 
     def roles(self) -> list[Role]:
-        """Who may sign in to this client: staff unless it is a patient-only app; portal
-        patients when it registered `api:port`."""
+        """Who may sign in to this client: staff unless it is a patient-only app (or a public
+        one); patients when it registered `api:port` or a patient/ scope."""
         registered = scope_rules.split(self.metadata.get("scope"))
         roles = [] if self.metadata.get("client_role") == "patient" else [Role.USER]
-        if "api:port" in registered:
+        if "api:port" in registered or any(s.startswith("patient/") for s in registered):
             roles.append(Role.PATIENT)
         return roles
 

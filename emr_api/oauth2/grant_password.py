@@ -4,7 +4,11 @@ or `user_role=patient` (username, password, email). Off unless the site turns it
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, UnsupportedGrantTypeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    UnsupportedGrantTypeError,
+)
 
 from emr_api.identity import Role
 from emr_api.oauth2 import call
@@ -28,8 +32,13 @@ class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):
 
     def authenticate_user(self, username, password):
         form = self.request.form
-        return authenticate(call.current().session, form.get("user_role"), username, password,
-                            form.get("email", ""))
+        subject = authenticate(call.current().session, form.get("user_role"), username,
+                               password, form.get("email", ""))
+        if subject is None:
+            # RFC 6749 §5.2: bad resource owner credentials are invalid_grant (Authlib says
+            # invalid_request), and one answer for every cause, so none reveals a user.
+            raise InvalidGrantError("The username, password or email is not right")
+        return subject
 
     def create_token_response(self):
         token = self.generate_token(user=self.request.user, scope=self.request.scope)

@@ -67,10 +67,15 @@ def page(template: str, status: int = 200, **context) -> Answer:
     return Answer(status, _templates.get_template(template).render(**context), dict(PAGE_HEADERS))
 
 
-def redirect(location: str) -> Answer:
+FOUND, SEE_OTHER = 302, 303
+
+
+def redirect(location: str, status: int = FOUND) -> Answer:
+    """A redirect; 303 when it answers a POST (RFC 9700 §4.12: a 302 or 307 could make the
+    browser post the form, password included, to the client)."""
     # A media type even with no body: these operations also document JSON errors, and an
     # answer must say which of its operation's types it is.
-    return Answer(302, "", {"Location": location, "Content-Type": "text/html",
+    return Answer(status, "", {"Location": location, "Content-Type": "text/html",
                             "Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
@@ -78,11 +83,11 @@ def error_page(error: str, description: str, status: int = 400) -> Answer:
     return page("error.html", status, error=error, description=description)
 
 
-def oauth_error(error: OAuth2Error) -> Answer:
+def oauth_error(error: OAuth2Error, redirect_status: int = FOUND) -> Answer:
     """Redirect when the error knows a validated redirect URI, else show it."""
     if error.redirect_uri:
         _, _, headers = error()
-        return redirect(dict(headers)["Location"])
+        return redirect(dict(headers)["Location"], redirect_status)
     return error_page(error.error or "invalid_request", error.description or "")
 
 
@@ -146,7 +151,7 @@ def login(site: Site, session: Session, form: dict) -> Answer:
         offered = grantable_scope(params.get("scope"), client, Role(role))
     except InvalidScopeError as error:
         error.redirect_uri, error.state = redirect_uri, params.get("state")
-        return oauth_error(error)
+        return oauth_error(error, SEE_OTHER)
     ticket = sign_ticket(site, "consent", CONSENT_TICKET_SECONDS, req=params, ru=redirect_uri,
                          who={"role": subject.role.value, "user_uuid": subject.user_uuid,
                               "patient_uuid": subject.patient_uuid},
@@ -167,7 +172,8 @@ def consent(site: Site, session: Session, uri: str, form: dict) -> Answer:
     ticked = {ticked} if isinstance(ticked, str) else set(ticked)
     approved = [s for s in scope_rules.split(claims.get("scope")) if s in ticked]
     if form.get("decision") != "approve" or not approved:
-        return oauth_error(AccessDeniedError(redirect_uri=redirect_uri, state=params.get("state")))
+        return oauth_error(AccessDeniedError(redirect_uri=redirect_uri, state=params.get("state")),
+                           SEE_OTHER)
     if session.execute(select(OAuthAuthorizationCode.id).where(
             OAuthAuthorizationCode.ticket_jti == claims["jti"])).first() is not None:
         return error_page("invalid_request", "This request was already answered. "
@@ -184,8 +190,8 @@ def consent(site: Site, session: Session, uri: str, form: dict) -> Answer:
     try:
         (_, _, headers), _ = call.run(site, session, issue, FormRequest("GET", uri, {}, params))
     except OAuth2Error as error:
-        return oauth_error(error)
-    return redirect(dict(headers)["Location"])
+        return oauth_error(error, SEE_OTHER)
+    return redirect(dict(headers)["Location"], SEE_OTHER)
 
 
 def logout(site: Site, session: Session, uri: str, params: dict) -> Answer:

@@ -24,6 +24,11 @@ def _bad(message: str):
     raise InvalidClientMetadataError(message)
 
 
+def _shown(text: str) -> str:
+    """Client text in an error description: RFC 6749 allows printable ASCII only there."""
+    return quote(text[:200], safe=" :/.*$")
+
+
 class ClientMetadata(BaseClaims):
     """OpenEMR's registration rules. What it returns is what the client is registered with."""
 
@@ -83,10 +88,21 @@ class ClientMetadata(BaseClaims):
         scope = self.get("scope", "")
         if not isinstance(scope, str):
             _bad("scope must be a space-separated string")
-        requested = scope_rules.split(scope)
-        unknown = [s for s in requested if not scope_catalogue.is_known(s)]
+        clamped = {s: scope_catalogue.clamp(s) for s in scope_rules.split(scope)}
+        unknown = [s for s, kept in clamped.items() if kept is None]
         if unknown:
-            _bad(f"Unknown scope(s): {quote(' '.join(unknown)[:200], safe=' :/.*$')}")
+            _bad(f"Scope(s) not in scopes_supported: {_shown(' '.join(unknown))}")
+        requested = list(dict.fromkeys(clamped.values()))
+        contexts = {parsed[0]: s for s in requested if (parsed := scope_rules.parse(s))}
+        if "system" in contexts:
+            # Backend services authenticate with a registered key set (SMART); registration
+            # takes no `jwks` or `jwks_uri` yet, so no client can hold system/ scopes.
+            _bad(f"{_shown(contexts['system'])}: system/ scopes are for backend services "
+                 "registered with a JWKS, which this server does not register yet")
+        if self["application_type"] == "public" and "user" in contexts:
+            # A public app keeps no secret: anyone could act as it with a user's standing.
+            _bad(f"{_shown(contexts['user'])}: user/ scopes need a confidential app "
+                 "(application_type private, with a client secret)")
         self["scope"] = " ".join(requested)
 
     def validate_grant_types(self):
@@ -98,7 +114,8 @@ class ClientMetadata(BaseClaims):
     def validate_client_role(self):
         requested = scope_rules.split(self["scope"])
         only_portal = "api:port" in requested and "api:oemr" not in requested
-        self["client_role"] = "patient" if only_portal else "user"
+        public = self["application_type"] == "public"  # holds no user/ scopes
+        self["client_role"] = "patient" if only_portal or public else "user"
 
 
 def check_redirect_uri(uri) -> None:

@@ -4,6 +4,7 @@ endpoint it offers is in the two lists below, and nowhere else."""
 from __future__ import annotations
 
 from authlib.oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 
 from emr_api import scopes as scope_rules
 from emr_api.auth.tokens import issue_access_token
@@ -36,6 +37,20 @@ def grant_types_supported(site: Site) -> list[str]:
     return ["authorization_code", *password, "refresh_token"]
 
 
+def presented_methods(request) -> list[str]:
+    """The client authentication methods a request carries (RFC 6749 §2.3, RFC 7523)."""
+    authorization = request.headers.get("Authorization") or ""
+    form = request.form or {}
+    found = []
+    if authorization[:6].lower() == "basic ":
+        found.append("client_secret_basic")
+    if "client_secret" in form:
+        found.append("client_secret_post")
+    if "client_assertion" in form or "client_assertion_type" in form:
+        found.append("private_key_jwt")
+    return found
+
+
 class EmrAuthorizationServer(AuthorizationServer):
     def __init__(self):
         super().__init__()
@@ -46,6 +61,14 @@ class EmrAuthorizationServer(AuthorizationServer):
 
     def query_client(self, client_id):
         return find_client(call.current().session, client_id)
+
+    def authenticate_client(self, request, methods, endpoint="token"):
+        # RFC 6749 §2.3: one authentication method per request. Authlib would take the first
+        # that succeeds, so a wrong secret beside a right one would pass unremarked.
+        if len(presented_methods(request)) > 1:
+            raise InvalidRequestError("The client authenticated in more than one way; "
+                                      "use exactly one")
+        return super().authenticate_client(request, methods, endpoint)
 
     def save_token(self, token, request):
         pass  # tokens are recorded as they are generated, in generate_token

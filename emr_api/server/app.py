@@ -101,7 +101,7 @@ def build_connexion(settings: Settings, threads: SiteThreads) -> AsyncApp:
         app.add_api(
             loader.bundled(api.spec),  # a copy: Connexion resolves references in place
             base_path=api.mount,
-            strict_validation=True,
+            strict_validation=api.strict,
             validate_responses=settings.validate_responses,
             pythonic_params=False,
             swagger_ui_options=ui,

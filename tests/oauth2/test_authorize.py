@@ -18,6 +18,14 @@ from tests.conftest import ALL_SCOPES, bearer, register_client
 
 REDIRECT = "https://client.example.org/callback"
 SCOPE = "openid offline_access api:oemr user/patient.read"
+# Public apps hold no user/ scopes: their flows here are a portal patient's.
+PATIENT_SCOPE = "openid offline_access api:port patient/patient.read"
+PATIENT_LOGIN = {"username": "phil", "password": "phil", "role": "patient",
+                 "email": "phil@example.com"}
+
+
+def is_public(app: dict) -> bool:
+    return app.get("token_endpoint_auth_method") == "none"
 
 
 def pkce() -> tuple[str, str]:
@@ -28,7 +36,8 @@ def pkce() -> tuple[str, str]:
 
 def authorize_params(app: dict, challenge: str | None, **extra) -> dict:
     params = {"response_type": "code", "client_id": app["client_id"], "redirect_uri": REDIRECT,
-              "scope": SCOPE, "state": "st-" + secrets.token_hex(4)}
+              "scope": PATIENT_SCOPE if is_public(app) else SCOPE,
+              "state": "st-" + secrets.token_hex(4)}
     if challenge is not None:
         params.update(code_challenge=challenge, code_challenge_method="S256")
     params.update(extra)
@@ -70,10 +79,10 @@ def approve(client, consent_html: str, scopes: list[str] | None = None, decision
 
 def get_code(client, app: dict, challenge: str, **extra) -> tuple[str, dict]:
     params = authorize_params(app, challenge, **extra)
-    r = sign_in(client, params)
+    r = sign_in(client, params, **(PATIENT_LOGIN if is_public(app) else {}))
     assert r.status_code == 200, r.text
     r = approve(client, r.text)
-    assert r.status_code == 302, r.text
+    assert r.status_code == 303, r.text
     q = query_of(r.headers["location"])
     assert q["state"] == params["state"]
     return q["code"], params
@@ -96,7 +105,8 @@ def confidential(client) -> dict:
 
 @pytest.fixture(scope="module")
 def public(client) -> dict:
-    return register_client(client, application_type="public", token_endpoint_auth_method="none")
+    return register_client(client, scope=PATIENT_SCOPE, application_type="public",
+                           token_endpoint_auth_method="none")
 
 
 def test_discovery_lists_the_browser_endpoints(client):
@@ -117,9 +127,10 @@ def test_code_flow_with_pkce_gives_a_working_token(client, request, kind):
     assert r.headers["cache-control"] == "no-store"
     token = r.json()
     assert token["token_type"] == "Bearer"
-    assert set(token["scope"].split()) == set(SCOPE.split())
+    assert token["scope"].split() == authorize_params(app, challenge)["scope"].split()
     assert token["refresh_token"] and token["id_token"]
-    r = client.get("/apis/default/api/patient", headers=bearer(token))
+    own_record = "/apis/default/portal/patient" if is_public(app) else "/apis/default/api/patient"
+    r = client.get(own_record, headers=bearer(token))
     assert r.status_code == 200, r.text
     # the refresh token from the code works too
     form = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"],
@@ -280,7 +291,7 @@ def test_deny_redirects_with_access_denied_and_state(client, confidential):
     params = authorize_params(confidential, challenge)
     r = sign_in(client, params)
     r = approve(client, r.text, decision="deny")
-    assert r.status_code == 302
+    assert r.status_code == 303
     q = query_of(r.headers["location"])
     assert q["error"] == "access_denied" and q["state"] == params["state"]
     assert "code" not in q
@@ -307,7 +318,7 @@ def test_nothing_ticked_is_access_denied(client, confidential):
 def test_consent_ticket_gives_one_code(client, confidential):
     _, challenge = pkce()
     html = sign_in(client, authorize_params(confidential, challenge)).text
-    assert approve(client, html).status_code == 302
+    assert approve(client, html).status_code == 303
     r = approve(client, html)
     assert r.status_code == 400 and "location" not in r.headers
 
@@ -389,3 +400,33 @@ def test_single_approved_scope(client, confidential):
                 scopes=["api:oemr"])
     code = query_of(r.headers["location"])["code"]
     assert exchange(client, confidential, code, verifier).json()["scope"] == "api:oemr"
+
+
+def test_a_client_with_several_redirect_uris_must_name_one(client):
+    """RFC 6749 §3.1.2.3: without `redirect_uri`, a client with several registered URIs gets
+    an error page, and no code goes to any of them."""
+    app = register_client(client, redirect_uris=[REDIRECT, "https://client.example.org/other"])
+    _, challenge = pkce()
+    params = authorize_params(app, challenge, redirect_uri=None)
+    r = client.get("/oauth2/default/authorize?" + urlencode(params), follow_redirects=False)
+    assert r.status_code == 400 and "location" not in r.headers
+    assert r.headers["content-type"].startswith("text/html")
+    assert "redirect_uri" in r.text
+
+
+def test_a_client_with_one_redirect_uri_may_leave_it_out(client, confidential):
+    _, challenge = pkce()
+    params = authorize_params(confidential, challenge, redirect_uri=None)
+    assert login_page(client, params).status_code == 200
+
+
+def test_redirects_answering_a_post_are_303(client, confidential):
+    """RFC 9700 §4.12: after the login form (which carried the password) and the consent
+    form, the browser is sent on with 303, so it never posts the form to the client."""
+    _, challenge = pkce()
+    params = authorize_params(confidential, challenge, scope="patient/patient.read")
+    r = sign_in(client, params)  # a staff login cannot be granted patient/ scopes
+    assert r.status_code == 303, r.text
+    assert query_of(r.headers["location"])["error"] == "invalid_scope"
+    r = approve(client, sign_in(client, authorize_params(confidential, challenge)).text)
+    assert r.status_code == 303 and "code" in query_of(r.headers["location"])

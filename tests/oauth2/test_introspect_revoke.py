@@ -150,3 +150,28 @@ def test_introspection_without_a_token_is_invalid_request(client, app_client):
     r = client.post(INTROSPECT, data=post_auth(app_client))
     assert r.status_code == 400, r.text
     assert r.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("endpoint", ["/oauth2/default/token", INTROSPECT, REVOKE])
+@pytest.mark.parametrize("wrong", ["basic", "post", "neither"])
+def test_credentials_sent_two_ways_at_once_are_invalid_request(client, app_client, token,
+                                                               endpoint, wrong):
+    """RFC 6749 §2.3: one method per request, whichever of the two carries the right secret."""
+    right = post_auth(app_client)
+    bad = {**right, "client_secret": "not-the-secret"}
+    data = {"token": token["access_token"], "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+            **(bad if wrong == "post" else right)}
+    header = basic_auth(bad if wrong == "basic" else app_client)
+    r = client.post(endpoint, data=data, headers=header)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_request"
+    assert "more than one way" in r.json()["error_description"]
+    # Nothing happened: the refresh token still works and the access token is live.
+    assert introspect(client, app_client, token["access_token"]).json()["active"] is True
+
+
+def test_unknown_parameters_are_ignored(client, app_client, token):
+    """RFC 6749 §3.2: the server ignores parameters it does not know (clients send extras)."""
+    r = introspect(client, app_client, token["access_token"], grant_type="x", aud="y")
+    assert r.status_code == 200 and r.json()["active"] is True

@@ -74,8 +74,8 @@ def test_the_issued_secret_authenticates_and_a_wrong_one_does_not(client):
 
 
 def test_a_public_app_gets_no_secret_and_authenticates_with_its_id(client):
-    r = client.post(REGISTER, json=body(application_type="public",
-                                        token_endpoint_auth_method="none"))
+    r = client.post(REGISTER, json=body(application_type="public", token_endpoint_auth_method="none",
+                                        scope="openid api:oemr api:port patient/patient.read"))
     assert r.status_code == 201, r.text
     info = r.json()
     assert info["client_id"]
@@ -83,14 +83,15 @@ def test_a_public_app_gets_no_secret_and_authenticates_with_its_id(client):
     assert info["token_endpoint_auth_method"] == "none"
     assert info["registration_access_token"]
     t = client.post("/oauth2/default/token", data={
-        "grant_type": "password", "user_role": "users", "username": "admin", "password": "pass",
-        "scope": "api:oemr user/patient.read", "client_id": info["client_id"]})
+        "grant_type": "password", "user_role": "patient", "username": "phil", "password": "phil",
+        "email": "phil@example.com", "scope": "api:port patient/patient.read",
+        "client_id": info["client_id"]})
     assert t.status_code == 200, t.text
 
 
 def test_a_public_app_is_public_without_naming_the_auth_method(client):
-    r = client.post(REGISTER, json=body(application_type="public",
-                                        token_endpoint_auth_method=None))
+    r = client.post(REGISTER, json=body(application_type="public", token_endpoint_auth_method=None,
+                                        scope="openid api:port patient/patient.read"))
     assert r.status_code == 201, r.text
     assert r.json().get("client_secret") in (None, "")
 
@@ -109,9 +110,46 @@ def test_the_scopes_openemr_documents_for_open_routes_register(client, scope):
     "api:oemr admin:everything",
     "user/patient.xyz",
     "user/patient.",
+    "system/*.cruds",  # wildcards are not in scopes_supported
+    "user/*.read",
+    "patient/*.rs",
 ])
 def test_unknown_scopes_are_invalid_client_metadata(client, scope):
     rejected(client, body(scope=scope), "invalid_client_metadata")
+
+
+@pytest.mark.parametrize("scope", ["openid api:oemr user/patient.read",
+                                   "openid api:port patient/patient.read user/patient.rs"])
+def test_a_public_app_cannot_hold_user_scopes(client, scope):
+    answer = rejected(client, body(application_type="public", token_endpoint_auth_method="none",
+                                   scope=scope), "invalid_client_metadata")
+    assert "user/patient" in answer["error_description"]
+
+
+@pytest.mark.parametrize("application_type", ["private", "public"])
+def test_no_app_registers_system_scopes_without_a_key_set(client, application_type):
+    method = "none" if application_type == "public" else "client_secret_post"
+    answer = rejected(client, body(application_type=application_type,
+                                   token_endpoint_auth_method=method,
+                                   scope="openid system/patient.read"),
+                      "invalid_client_metadata")
+    assert "system/" in answer["error_description"]
+
+
+def test_a_v2_scope_is_narrowed_to_what_its_resource_offers(client):
+    """RFC 7591 §3.2.1: registration answers the scope it registered (encounters are
+    never deleted through the API, so `d` is dropped)."""
+    r = client.post(REGISTER, json=body(scope="openid api:oemr user/encounter.cud"))
+    assert r.status_code == 201, r.text
+    assert r.json()["scope"].split() == ["openid", "api:oemr", "user/encounter.cu"]
+
+
+def test_the_scopes_supported_all_register_for_a_private_app(client):
+    supported = client.get("/oauth2/default/.well-known/openid-configuration").json()[
+        "scopes_supported"]
+    r = client.post(REGISTER, json=body(scope=" ".join(supported)))
+    assert r.status_code == 201, r.text
+    assert set(r.json()["scope"].split()) == set(supported)
 
 
 @pytest.mark.parametrize("uri", [
