@@ -28,6 +28,10 @@ class Settings:
     # Bounds every database wait (connect, pool checkout, statement, SQLite's lock); a
     # request's database work answers 503 a second after it, whatever the database does.
     db_timeout: float = 5.0
+    # Seconds between the background runner's checks for due services (emr_api/jobs/);
+    # 0: no runner. The server's environment default is 60 (`EMR_API_BACKGROUND_INTERVAL`);
+    # Settings made in code (the tests) run none unless they ask.
+    background_interval: float = 0.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -61,6 +65,7 @@ class Settings:
             values["log_level"] = env["EMR_API_LOG_LEVEL"]
         if "EMR_API_DB_TIMEOUT" in env:
             values["db_timeout"] = float(env["EMR_API_DB_TIMEOUT"])
+        values["background_interval"] = float(env.get("EMR_API_BACKGROUND_INTERVAL", "60"))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -74,6 +79,7 @@ class Settings:
         os.environ["EMR_API_THREADS"] = str(self.threads)
         os.environ["EMR_API_LOG_LEVEL"] = self.log_level
         os.environ["EMR_API_DB_TIMEOUT"] = str(self.db_timeout)
+        os.environ["EMR_API_BACKGROUND_INTERVAL"] = str(self.background_interval)
         for name, value in (("EMR_API_DATABASE_URL", self.database_url),
                             ("EMR_API_PUBLIC_URL", self.public_url)):
             if value:

@@ -22,6 +22,7 @@ def _settings(args) -> Settings:
         public_url=getattr(args, "public_url", None),
         workers=getattr(args, "workers", None),
         threads=getattr(args, "threads", None),
+        background_interval=getattr(args, "background_interval", None),
     )
 
 
@@ -100,6 +101,36 @@ def cmd_set_global(args) -> int:
     return 0
 
 
+# Seconds of work a background run from the command line may do: its administrator waits.
+COMMAND_BUDGET = 300.0
+
+
+def cmd_background_run(args) -> int:
+    """Run one background service now, or every one that is due: the same runs the server's
+    scheduler and the API make. Exit status 1 when a service failed (or is unknown)."""
+    from emr_api.errors import NotFound
+    from emr_api.services import background
+    from emr_api.sites import UnknownSite
+
+    registry = _registry(_settings(args))
+    try:
+        site = registry.get(args.site)
+        if args.name:
+            outcomes = [background.run(site, args.name, force=args.force,
+                                       budget=COMMAND_BUDGET)]
+        else:
+            outcomes = background.run_due(site, budget=COMMAND_BUDGET)
+    except (NotFound, UnknownSite) as missing:
+        print(f"no such site or service: {missing}", file=sys.stderr)
+        return 1
+    finally:
+        registry.close()
+    for outcome in outcomes:
+        print(f"{outcome.name}: {outcome.status}" + (f" ({outcome.message})"
+                                                       if outcome.message else ""))
+    return 1 if any(o.status == background.ERROR for o in outcomes) else 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -154,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int,
                    help="threads per site and worker for database work (EMR_API_THREADS, "
                         "default 4)")
+    s.add_argument("--background-interval", type=float,
+                   help="seconds between checks for due background services "
+                        "(EMR_API_BACKGROUND_INTERVAL, default 60; 0: none)")
     s.set_defaults(func=cmd_serve)
 
     i = sub.add_parser("init", parents=[common], help="create site 'default' with demo users")
@@ -174,6 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--patients", type=int, default=100)
     d.add_argument("--site", default="default")
     d.set_defaults(func=cmd_demo_data)
+
+    b = sub.add_parser("background", help="background services")
+    background_sub = b.add_subparsers(dest="background_command", required=True)
+    run = background_sub.add_parser(
+        "run", parents=[common], help="run one service now, or every one that is due")
+    run.add_argument("name", nargs="?", help="the service (default: every one that is due)")
+    run.add_argument("--site", default="default")
+    run.add_argument("--force", action="store_true",
+                     help="run the named service even if it is not due")
+    run.set_defaults(func=cmd_background_run)
 
     g = sub.add_parser("set-global", parents=[common], help="set a site global")
     g.add_argument("name")

@@ -21,7 +21,9 @@ class Api:
     switch: str | None  # the site global that turns the API on or off
     errors: str  # "envelope", "operation_outcome" or "oauth2": handlers/<api>/errors.py
     spec: str | None  # the root YAML under emr_api/openapi/, or None while not served
-    max_body: int = 1 << 20  # request bodies above this many bytes are refused (413)
+    # Request bodies above this many bytes are refused (413), unless the operation's
+    # `x-max-body` takes more (operations.body_limit).
+    max_body: int = 1 << 20
     patient_only: bool = False  # only patients' tokens (the portal): others get 403
     # Query and form parameters the spec does not name are refused (400). OAuth2 must ignore
     # them instead (RFC 6749 §3.1, §3.2): clients send extras, e.g. SMART's `aud` at the token.

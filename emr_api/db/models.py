@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -554,3 +555,564 @@ class ListOption(Base):
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     codes: Mapped[str] = mapped_column(String(255), default="")
     activity: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- Immunizations and procedure orders (migration 0012) -------------------------------
+
+# OpenEMR's code_types number for the CDC's CVX vaccine codes.
+CVX_CODE_TYPE = 100
+# A dose (0.3 mL) compared exactly: MariaDB's FLOAT is single precision, so DOUBLE there.
+DOSE = Float().with_variant(mysql.DOUBLE(), "mysql", "mariadb")
+
+
+class Code(Base):
+    """OpenEMR's `codes`: the entries of the code sets it keeps a copy of, told apart by
+    `code_type` (OpenEMR's code_types number: 100 is CVX). Here the CVX vaccines, so an
+    immunization's `cvx_code` has its name; migration 0012 adds them."""
+
+    __tablename__ = "codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code_type: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(64))
+    code_text: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (UniqueConstraint("code_type", "code", name="uq_codes_type_code"),)
+
+
+class Immunization(Base):
+    """OpenEMR's `immunizations`: one vaccine given (or refused) to a patient. `id` is the
+    integer id, `uuid` the public one. `cvx_code` is the CDC's CVX code; `administration_site`
+    an option of the `immunization_administered_site` list (its notes hold the HL7 body-site
+    code), `route` one of `drug_route`; `completion_status` OpenEMR's `Completed`, `Refused`,
+    `Not Administered` or `Partially Administered`, with `refusal_reason` an option of the
+    `immunization_refusal_reason` list (its notes hold the CDC NIP002 code).
+    `information_source` is OpenEMR's option of the NIP001 list (`new_immunization_record`
+    when this clinic gave it). `administered_by_id` and `ordering_provider` are practitioners
+    (`administered_by` names someone outside the practice); `encounter_id` is the number of
+    the encounter it was given in. `amount_administered_unit` is a UCUM unit (`mL`)."""
+
+    __tablename__ = "immunizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    administered_date: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    immunization_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cvx_code: Mapped[str | None] = _s(64)
+    manufacturer: Mapped[str | None] = _s(100)
+    lot_number: Mapped[str | None] = _s(50)
+    administered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practitioner.id"), nullable=True)
+    administered_by: Mapped[str | None] = _s()
+    education_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    vis_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    create_date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    update_date: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    amount_administered: Mapped[float | None] = mapped_column(DOSE, nullable=True)
+    amount_administered_unit: Mapped[str | None] = _s(50)
+    expiration_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    route: Mapped[str | None] = _s(100)
+    administration_site: Mapped[str | None] = _s(100)
+    added_erroneously: Mapped[bool] = mapped_column(Boolean, default=False)
+    external_id: Mapped[str | None] = _s(20)
+    completion_status: Mapped[str | None] = _s(50)
+    information_source: Mapped[str | None] = _s(31)
+    refusal_reason: Mapped[str | None] = _s(31)
+    ordering_provider: Mapped[int | None] = mapped_column(
+        ForeignKey("practitioner.id"), nullable=True)
+    reason_code: Mapped[str | None] = _s(31)
+    reason_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    encounter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (
+        # A patient's immunizations in id order (patient narrowing, paging), and a day's.
+        Index("ix_immunizations_patient_id", "patient_id", "id"),
+        Index("ix_immunizations_administered_date", "administered_date"),
+    )
+
+
+class ProcedureProvider(Base):
+    """OpenEMR's `procedure_providers`: a laboratory (or other service) orders go to;
+    `ppid` is its integer id. The HL7 transport settings OpenEMR keeps here are left out."""
+
+    __tablename__ = "procedure_providers"
+    ppid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    npi: Mapped[str] = mapped_column(String(15), default="")
+    type: Mapped[str | None] = _s(31)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    date_created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProcedureType(Base):
+    """OpenEMR's `procedure_type`: a laboratory's catalogue, a tree of groups (`grp`),
+    orderable tests (`ord`) and the results they give (`res`, children of their test).
+    `procedure_code` is the code orders and results carry; `standard_code` the same test
+    in a standard code set (`LOINC:4548-4`); `units` (UCUM) and `range` are the result's
+    defaults."""
+
+    __tablename__ = "procedure_type"
+    procedure_type_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    parent: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(63), default="")
+    lab_id: Mapped[int | None] = mapped_column(
+        ForeignKey("procedure_providers.ppid"), nullable=True)
+    procedure_code: Mapped[str] = mapped_column(String(64), default="")
+    procedure_type: Mapped[str] = mapped_column(String(31), default="")
+    specimen: Mapped[str] = mapped_column(String(31), default="")
+    description: Mapped[str] = mapped_column(String(255), default="")
+    standard_code: Mapped[str] = mapped_column(String(255), default="")
+    units: Mapped[str] = mapped_column(String(31), default="")
+    range: Mapped[str] = mapped_column(String(255), default="")
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (Index("ix_procedure_type_code", "procedure_code"),)
+
+
+class ProcedureOrder(Base):
+    """OpenEMR's `procedure_order`: an order (a lab order, mostly) for a patient.
+    `procedure_order_id` is the integer id, `uuid` the public one. `provider_id` is the
+    ordering practitioner, `lab_id` the laboratory, `encounter_id` the number of the
+    encounter it was ordered in. `order_status` is OpenEMR's `pending`, `routed`, `complete`
+    or `canceled`; `order_priority` `normal` or `high`; `specimen_type` an HL7 table 0487
+    code (`BLD`, `SER`); `order_diagnosis` OpenEMR's `<codetype>:<code>`, several joined
+    by `;`. Its tests are `ProcedureOrderCode` rows, their reports `ProcedureReport`."""
+
+    __tablename__ = "procedure_order"
+    procedure_order_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"), nullable=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    encounter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    date_collected: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    date_ordered: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    order_priority: Mapped[str] = mapped_column(String(31), default="")
+    order_status: Mapped[str] = mapped_column(String(31), default="")
+    patient_instructions: Mapped[str | None] = mapped_column(Text, nullable=True)
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)
+    control_id: Mapped[str] = mapped_column(String(255), default="")
+    lab_id: Mapped[int | None] = mapped_column(
+        ForeignKey("procedure_providers.ppid"), nullable=True)
+    specimen_type: Mapped[str] = mapped_column(String(31), default="")
+    specimen_location: Mapped[str] = mapped_column(String(31), default="")
+    specimen_volume: Mapped[str] = mapped_column(String(30), default="")
+    specimen_fasting: Mapped[str | None] = _s(31)
+    date_transmitted: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    clinical_hx: Mapped[str] = mapped_column(String(255), default="")
+    external_id: Mapped[str | None] = _s(20)
+    history_order: Mapped[str] = mapped_column(String(1), default="0")
+    order_diagnosis: Mapped[str] = mapped_column(String(255), default="")
+    procedure_order_type: Mapped[str] = mapped_column(String(32), default="laboratory_test")
+    order_intent: Mapped[str] = mapped_column(String(31), default="order")
+    scheduled_date: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (
+        # A patient's orders in id order (patient narrowing, paging), and a day's.
+        Index("ix_procedure_order_patient_id", "patient_id", "procedure_order_id"),
+        Index("ix_procedure_order_date_ordered", "date_ordered"),
+    )
+
+
+class ProcedureOrderCode(Base):
+    """OpenEMR's `procedure_order_code`: one test of an order, numbered within it by
+    `procedure_order_seq`. `procedure_code` matches the laboratory's `procedure_type`;
+    `diagnoses` is `<codetype>:<code>`, several joined by `;`."""
+
+    __tablename__ = "procedure_order_code"
+    procedure_order_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_order.procedure_order_id"), primary_key=True)
+    procedure_order_seq: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                     autoincrement=False)
+    procedure_code: Mapped[str] = mapped_column(String(64), default="")
+    procedure_name: Mapped[str] = mapped_column(String(255), default="")
+    procedure_source: Mapped[str] = mapped_column(String(1), default="1")
+    diagnoses: Mapped[str | None] = mapped_column(Text, nullable=True)
+    do_not_send: Mapped[bool] = mapped_column(Boolean, default=False)
+    procedure_order_title: Mapped[str | None] = _s()
+    procedure_type: Mapped[str | None] = _s(31)
+
+
+class ProcedureReport(Base):
+    """OpenEMR's `procedure_report`: what the laboratory reported for one test of an order
+    (`procedure_order_id`, `procedure_order_seq`). `report_status` is `final`, `prelim`,
+    `cancel`, `error` or `correct`; `review_status` `received` or `reviewed`;
+    `specimen_num` the laboratory's accession number."""
+
+    __tablename__ = "procedure_report"
+    procedure_report_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    procedure_order_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_order.procedure_order_id"))
+    procedure_order_seq: Mapped[int] = mapped_column(Integer, default=1)
+    date_collected: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    date_collected_tz: Mapped[str] = mapped_column(String(5), default="")
+    date_report: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    date_report_tz: Mapped[str] = mapped_column(String(5), default="")
+    source: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    specimen_num: Mapped[str] = mapped_column(String(63), default="")
+    report_status: Mapped[str] = mapped_column(String(31), default="")
+    review_status: Mapped[str] = mapped_column(String(31), default="received")
+    report_notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_procedure_report_order", "procedure_order_id"),)
+
+
+class ProcedureResult(Base):
+    """OpenEMR's `procedure_result`: one result of a report. `result_code` is a LOINC code,
+    `units` a UCUM unit, `result` the value as text (`result_data_type` `N` numeric, `S`
+    string, ...), `range` the reference range, `abnormal` `no`, `yes`, `high`, `low` (or
+    empty), `result_status` `final`, `prelim`, `correct`, ..."""
+
+    __tablename__ = "procedure_result"
+    procedure_result_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    procedure_report_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_report.procedure_report_id"))
+    result_data_type: Mapped[str] = mapped_column(String(1), default="S")
+    result_code: Mapped[str] = mapped_column(String(31), default="")
+    result_text: Mapped[str] = mapped_column(String(255), default="")
+    date: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    facility: Mapped[str] = mapped_column(String(255), default="")
+    units: Mapped[str] = mapped_column(String(31), default="")
+    result: Mapped[str] = mapped_column(String(255), default="")
+    range: Mapped[str] = mapped_column(String(255), default="")
+    abnormal: Mapped[str] = mapped_column(String(31), default="")
+    comments: Mapped[str | None] = mapped_column(Text, nullable=True)
+    document_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    result_status: Mapped[str] = mapped_column(String(31), default="")
+    date_end: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_procedure_result_report", "procedure_report_id"),)
+
+
+class InsuranceType(Base):
+    """OpenEMR's insurance_type_codes: the payer types an insurance company is one of
+    (`ins_type_code`), with the X12 claim filing indicator each bills as. Migration 0009
+    adds OpenEMR's 26."""
+
+    __tablename__ = "insurance_type_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(60))
+    claim_type: Mapped[str | None] = _s(10)
+
+
+class InsuranceCompany(Base):
+    """OpenEMR's insurance_companies (payers). `id` is the integer id (`iid` in paths),
+    `uuid` the public one. The address OpenEMR keeps in its `addresses` table (one row per
+    company, by foreign_id) is kept here, in the company's own row."""
+
+    __tablename__ = "insurance_companies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(255))
+    attn: Mapped[str | None] = _s()
+    cms_id: Mapped[str | None] = _s(15)
+    alt_cms_id: Mapped[str | None] = _s(15)
+    ins_type_code: Mapped[int | None] = mapped_column(
+        ForeignKey("insurance_type_codes.id"), nullable=True)
+    x12_receiver_id: Mapped[str | None] = _s(25)
+    x12_default_partner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    inactive: Mapped[bool] = mapped_column(Boolean, default=False)
+    line1: Mapped[str | None] = _s()
+    line2: Mapped[str | None] = _s()
+    city: Mapped[str | None] = _s()
+    state: Mapped[str | None] = _s(35)
+    zip: Mapped[str | None] = _s(10)
+    country: Mapped[str | None] = _s()
+    date_created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class InsurancePolicy(Base):
+    """OpenEMR's insurance_data: a patient's insurance policy (a FHIR Coverage). `type`
+    is its slot (primary, secondary, tertiary), `provider` the insurance company paying
+    (the payer), `date` and `date_end` its period (no end: the current policy), the
+    `subscriber_*` fields the policy holder and their relation to the patient."""
+
+    __tablename__ = "insurance_data"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    type: Mapped[str] = mapped_column(String(10))
+    provider: Mapped[int] = mapped_column(ForeignKey("insurance_companies.id"))
+    plan_name: Mapped[str | None] = _s()
+    policy_number: Mapped[str | None] = _s()
+    group_number: Mapped[str | None] = _s()
+    subscriber_lname: Mapped[str | None] = _s()
+    subscriber_mname: Mapped[str | None] = _s()
+    subscriber_fname: Mapped[str | None] = _s()
+    subscriber_relationship: Mapped[str | None] = _s(100)
+    subscriber_ss: Mapped[str | None] = _s()
+    subscriber_DOB: Mapped[date | None] = mapped_column(Date, nullable=True)
+    subscriber_street: Mapped[str | None] = _s()
+    subscriber_postal_code: Mapped[str | None] = _s()
+    subscriber_city: Mapped[str | None] = _s()
+    subscriber_state: Mapped[str | None] = _s()
+    subscriber_country: Mapped[str | None] = _s()
+    subscriber_phone: Mapped[str | None] = _s()
+    subscriber_employer: Mapped[str | None] = _s()
+    subscriber_employer_street: Mapped[str | None] = _s()
+    subscriber_employer_postal_code: Mapped[str | None] = _s()
+    subscriber_employer_state: Mapped[str | None] = _s()
+    subscriber_employer_country: Mapped[str | None] = _s()
+    subscriber_employer_city: Mapped[str | None] = _s()
+    subscriber_sex: Mapped[str | None] = _s(30)
+    copay: Mapped[str | None] = _s()
+    date: Mapped[date] = mapped_column(Date)
+    date_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    accept_assignment: Mapped[bool] = mapped_column(Boolean, default=True)
+    policy_type: Mapped[str] = mapped_column(String(25), default="")
+
+    __table_args__ = (
+        # A patient's policies of one slot (every path, and the period checks).
+        Index("ix_insurance_data_pid_type", "pid", "type"),
+    )
+
+
+class EmployerData(Base):
+    """OpenEMR's employer_data: a patient's employer, one row per change (the newest is
+    the current one). `created_by` is the staff user who recorded it."""
+
+    __tablename__ = "employer_data"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    name: Mapped[str | None] = _s()
+    street: Mapped[str | None] = _s()
+    street_line_2: Mapped[str | None] = _s()
+    postal_code: Mapped[str | None] = _s()
+    city: Mapped[str | None] = _s()
+    state: Mapped[str | None] = _s()
+    country: Mapped[str | None] = _s()
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    occupation: Mapped[str | None] = _s()
+    industry: Mapped[str | None] = _s()
+
+    __table_args__ = (Index("ix_employer_data_pid_date", "pid", "date"),)
+
+
+class PatientMessage(Base):
+    """OpenEMR's pnotes: messages between users about a patient. `id` is the integer id
+    (`mid` in paths); `user` is the sender (`from`), `assigned_to` the recipient (`to`),
+    both usernames; `title` is an option of the `note_type` list, `message_status` of the
+    `message_status` list. `body` is the thread: each write appends a dated line. A
+    deleted message keeps its row with `deleted` set, as in OpenEMR."""
+
+    __tablename__ = "pnotes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    body: Mapped[str] = mapped_column(LONG_TEXT)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    user: Mapped[str] = mapped_column(String(255))
+    groupname: Mapped[str] = mapped_column(String(255))
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)
+    authorized: Mapped[bool] = mapped_column(Boolean, default=True)
+    title: Mapped[str] = mapped_column(String(255))
+    assigned_to: Mapped[str] = mapped_column(String(255))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_status: Mapped[str] = mapped_column(String(20), default="New")
+    update_date: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        # A patient's messages (every path names the patient).
+        Index("ix_pnotes_pid_id", "pid", "id"),
+        # Rows are addressed by integer id: SQLite must not reuse a removed row's id.
+        {"sqlite_autoincrement": True},
+    )
+
+
+class Transaction(Base):
+    """OpenEMR's transactions with their layout's fields (OpenEMR keeps those in lbt_data,
+    one row per field) as typed columns. `id` is the integer id (`tid` in paths, also
+    `form_id` in answers); `title` is the layout (`LBTref` a referral, ...). `refer_from`
+    and `refer_to` are the referring and the referred-to practitioners."""
+
+    __tablename__ = "transactions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    groupname: Mapped[str] = mapped_column(String(255))
+    authorized: Mapped[bool] = mapped_column(Boolean, default=True)
+    body: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    refer_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    refer_diag: Mapped[str | None] = _s()
+    refer_from: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"), nullable=True)
+    refer_to: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"), nullable=True)
+    refer_risk_level: Mapped[str | None] = _s(10)
+    refer_vitals: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    refer_authorization: Mapped[str | None] = _s()
+    refer_visits: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    refer_validFrom: Mapped[date | None] = mapped_column(Date, nullable=True)
+    refer_validThrough: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    __table_args__ = (
+        # A patient's transactions in id order (the patient's list).
+        Index("ix_transactions_pid_id", "pid", "id"),
+    )
+
+
+class Drug(Base):
+    """OpenEMR's drugs: the formulary (inventory) drugs a prescription may name. `drug_id`
+    is the integer id, `uuid` the public one; `drug_code` is the drug's RxNorm code (RXCUI).
+    `form`, `unit` and `route` are option ids of OpenEMR's drug_form, drug_units and
+    drug_route lists (list_options); `size` is the strength in `unit`."""
+
+    __tablename__ = "drugs"
+    drug_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(255))
+    ndc_number: Mapped[str | None] = _s(20)
+    form: Mapped[str | None] = _s(100)
+    size: Mapped[str | None] = _s(25)
+    unit: Mapped[str | None] = _s(100)
+    route: Mapped[str | None] = _s(100)
+    related_code: Mapped[str | None] = _s()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    drug_code: Mapped[str | None] = _s(25)
+    date_created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Prescription(Base):
+    """OpenEMR's prescriptions: a drug prescribed to a patient (`patient_id`, the pid) by a
+    practitioner (`provider_id`), optionally in one of the patient's encounters
+    (`encounter`, the encounter's number) and for a formulary drug (`drug_id`). `form`,
+    `unit`, `route` and `interval` are option ids of OpenEMR's drug lists (list_options);
+    `quantity` and `size` are decimal text, as OpenEMR keeps them. `request_intent` and
+    `usage_category` are FHIR MedicationRequest intent and category codes. A prescription
+    is never removed: deleting one clears `active`."""
+
+    __tablename__ = "prescriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
+    encounter: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    drug: Mapped[str] = mapped_column(String(150))
+    drug_id: Mapped[int | None] = mapped_column(ForeignKey("drugs.drug_id"), nullable=True)
+    rxnorm_drugcode: Mapped[str | None] = _s(25)
+    form: Mapped[str | None] = _s(100)
+    dosage: Mapped[str | None] = _s(100)
+    quantity: Mapped[str | None] = _s(31)
+    size: Mapped[str | None] = _s(25)
+    unit: Mapped[str | None] = _s(100)
+    route: Mapped[str | None] = _s(100)
+    interval: Mapped[str | None] = _s(100)
+    refills: Mapped[int] = mapped_column(Integer, default=0)
+    date_added: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    date_modified: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    medication: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    diagnosis: Mapped[str | None] = _s()
+    drug_dosage_instructions: Mapped[str | None] = mapped_column(Text, nullable=True)
+    usage_category: Mapped[str] = mapped_column(String(100), default="community")
+    request_intent: Mapped[str] = mapped_column(String(100), default="order")
+
+    # A patient's prescriptions in id order (the patient filter and patient narrowing).
+    __table_args__ = (Index("ix_prescriptions_patient_id_id", "patient_id", "id"),)
+
+
+class BackgroundService(Base):
+    """OpenEMR's background_services: the jobs the server runs on a schedule (token
+    cleanup, export file expiry, the audit log check), with their schedule and their last
+    outcome. Migration 0014 adds the three. `running` is set by a compare-and-set claim
+    that holds a lease until `lock_expires_at`: one worker runs a service at a time, and a
+    claim left by a worker that died is taken over once its lease has run out."""
+
+    __tablename__ = "background_services"
+    name: Mapped[str] = mapped_column(String(31), primary_key=True)
+    title: Mapped[str] = mapped_column(String(127))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    running: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_run: Mapped[datetime] = mapped_column(DateTime)
+    execute_interval: Mapped[int] = mapped_column(Integer, default=0)  # minutes; 0: on demand
+    # The job the service runs, by its name in services/background.py (never an import path).
+    function: Mapped[str] = mapped_column(String(127))
+    sort_order: Mapped[int] = mapped_column(Integer, default=100)
+    lock_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    lock_owner: Mapped[str | None] = _s(36)  # the claim's own id: only its holder releases it
+    last_run_start: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_run_end: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_status: Mapped[str | None] = _s(10)  # "ok" or "error"
+    last_message: Mapped[str | None] = _s(255)
+
+
+# The token cleanup finds expired rows by these (oauth_authorization_codes has its own).
+Index("ix_oauth_access_tokens_expires_at", OAuthAccessToken.expires_at)
+Index("ix_oauth_refresh_tokens_expires_at", OAuthRefreshToken.expires_at)
+
+
+class DocumentCategory(Base):
+    """OpenEMR's `categories`: the tree patient documents are filed in, under its root
+    `Categories` (the one row without a parent). `codes` names the category in a code
+    system (`LOINC:11502-2`), for FHIR's DocumentReference. Migration 0010 adds OpenEMR's
+    default tree."""
+
+    __tablename__ = "categories"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), nullable=True,
+                                                  index=True)
+    codes: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Document(Base):
+    """OpenEMR's `documents`: one file of a patient (`pid`), filed in a category, linked to
+    an encounter by its number (`encounter`, as OpenEMR's `encounter_id` holds it) when it
+    was uploaded for one. `hash` is the SHA-256 of the bytes (hex) and `size` their count;
+    the bytes themselves are in `document_contents`, so a list never reads them. `owner_id`
+    is the staff user who uploaded it; `date` when (UTC), `docdate` the document's day."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    encounter: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    mimetype: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    docdate: Mapped[date] = mapped_column(Date)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    __table_args__ = (
+        # A patient's documents in a category, in id order (the list), and by encounter.
+        Index("ix_documents_pid_category_id", "pid", "category_id", "id"),
+        Index("ix_documents_pid_encounter", "pid", "encounter"),
+        # Addressed by integer id: SQLite must not hand a deleted row's id out again.
+        {"sqlite_autoincrement": True},
+    )
+
+
+# A part of a document's bytes (at most 1 MiB): MariaDB's BLOB holds 64 KiB, MEDIUMBLOB 16 MiB.
+DOCUMENT_PART = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
+
+
+class DocumentContent(Base):
+    """The bytes of a document, in parts numbered from 0, written in the transaction that
+    writes the document's row (services/documents.py says why in parts)."""
+
+    __tablename__ = "document_contents"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True,
+                                             autoincrement=False)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(DOCUMENT_PART)

@@ -8,7 +8,7 @@ and our handlers are sync SQLAlchemy code, so they run in that pool.
 Three small subclasses keep Connexion's per-request work to what a request needs: the
 decorator chain is built once per operation (`_DecoratedOnce`), an operation without a
 body reads none (`_Parameters`), and the token function's signature is inspected once
-(`_OAuthHandler`)."""
+(`_OAuthHandler`). A fourth lets a file go out with its own media type (`_Responses`)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,15 @@ from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import operation, receive, scope
 from connexion.decorators import StarletteDecorator
 from connexion.decorators.parameter import AsyncParameterDecorator
+from connexion.decorators.response import AsyncResponseDecorator
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.security import SECURITY_HANDLERS, OAuthSecurityHandler
+from connexion.utils import extract_content_type
 
 from emr_api.codegen import apis, loader
+from emr_api.jobs.scheduler import Scheduler
 from emr_api.server import errors
 from emr_api.server.docs import SiteSwaggerUIMiddleware
 from emr_api.server.edge import SiteEdge
@@ -47,6 +50,24 @@ class _Parameters(AsyncParameterDecorator):
         return super()._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
 
 
+class _Responses(AsyncResponseDecorator):
+    """An answer the YAML declares as any media type (`*/*`: a stored file) goes out with
+    the Content-Type its handler names and its bytes as they are: Connexion takes only a
+    media type the YAML lists, and would serialize bytes named JSON once more."""
+
+    @staticmethod
+    def _infer_content_type(data, headers):
+        named = extract_content_type(headers)
+        if named and "*/*" in operation.produces:
+            return named
+        return AsyncResponseDecorator._infer_content_type(data, headers)
+
+    def _serialize_data(self, data, *, content_type):
+        if isinstance(data, bytes) and "*/*" in operation.produces:
+            return data
+        return super()._serialize_data(data, content_type=content_type)
+
+
 class _DecoratedOnce(StarletteDecorator):
     """Connexion's decorator chain (parameters in, response out), built once per operation:
     Connexion 3.3 builds it again for every request, signature inspection included, which
@@ -55,6 +76,10 @@ class _DecoratedOnce(StarletteDecorator):
     @property
     def _parameter_decorator_cls(self):
         return _Parameters
+
+    @property
+    def _response_decorator_cls(self):
+        return _Responses
 
     def __call__(self, function):
         decorated = self.decorate(function)
@@ -114,7 +139,9 @@ def build_connexion(settings: Settings, threads: SiteThreads) -> AsyncApp:
 
 
 class EmrApi:
-    """The ASGI application: site edge in front of Connexion. Keeps the site registry."""
+    """The ASGI application: site edge in front of Connexion. Keeps the site registry, and
+    the background runner, which the ASGI lifespan starts and stops (when
+    `background_interval` asks for one)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -122,14 +149,35 @@ class EmrApi:
         self.threads = SiteThreads(settings.threads)
         self.connexion = build_connexion(settings, self.threads)
         self.asgi = SiteEdge(self.connexion, self.registry)
+        self.scheduler = (Scheduler(self.registry, settings.background_interval)
+                          if settings.background_interval > 0 else None)
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan" and self.scheduler is not None:
+            receive = _starting_and_stopping(self.scheduler, receive)
         await self.asgi(scope, receive, send)
 
     def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.close()
         self.asgi.close()
         self.threads.close()
         self.registry.close()
+
+
+def _starting_and_stopping(scheduler: Scheduler, receive):
+    """The lifespan's `receive`, starting the runner at start-up and stopping it (cleanly,
+    before the server reports it has shut down) at shutdown."""
+
+    async def lifespan_receive():
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            scheduler.start()
+        elif message["type"] == "lifespan.shutdown":
+            await scheduler.stop()
+        return message
+
+    return lifespan_receive
 
 
 def create_app(settings: Settings | None = None) -> EmrApi:

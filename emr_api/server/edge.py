@@ -21,7 +21,7 @@ import uuid
 import anyio.to_thread
 
 from emr_api import request_context
-from emr_api.codegen import apis
+from emr_api.codegen import apis, operations
 from emr_api.codegen.apis import Api
 from emr_api.errors import PayloadTooLarge, Problem
 from emr_api.server.audit import AuditWriters, audit_row
@@ -60,13 +60,14 @@ class SiteEdge:
             if problem.status >= 500:
                 log.error("site %s could not be opened", name, exc_info=exc)
             return await _reply(send, api, problem)
-        refusal = _body_refusal(api, scope)
+        prefix = f"/{api.prefix}/{name}"
+        refusal = _body_refusal(api, scope, path[len(prefix):])
         if refusal is None and _chunked(scope):
-            scope, receive, refusal = await _buffered(scope, receive, api.max_body)
+            limit = operations.body_limit(api, scope["method"], path[len(prefix):])
+            scope, receive, refusal = await _buffered(scope, receive, limit)
         if refusal is not None:
             return await _reply(send, api, refusal)
 
-        prefix = f"/{api.prefix}/{name}"
         request_id = str(uuid.uuid4())
         info = request_context.RequestInfo(
             site=site, api=api, request_id=request_id, method=scope["method"], path=path,
@@ -108,7 +109,11 @@ class SiteEdge:
 
         token = request_context.begin(info)
         try:
-            await self.app(inner, receive, send_wrapper)
+            if _method_of_another_route(api, info.site_path, scope["method"]):
+                await _reply(send_wrapper, api, Problem(405, "Method Not Allowed"),
+                             site_path=info.site_path)
+            else:
+                await self.app(inner, receive, send_wrapper)
         finally:
             request_context.end(token)
             if not finished[0]:  # the app sent no complete response
@@ -144,7 +149,7 @@ class _Refusal(Exception):
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-def _body_refusal(api: Api, scope) -> Problem | None:
+def _body_refusal(api: Api, scope, site_path: str) -> Problem | None:
     """A body too large by its declared length (413), or a body without a media type (415:
     it would otherwise reach a handler unparsed)."""
     headers = dict(scope.get("headers", []))
@@ -152,7 +157,10 @@ def _body_refusal(api: Api, scope) -> Problem | None:
     if length is not None and not length.isdigit():
         return Problem(400, "Content-Length is not a number")
     if length is not None and int(length) > api.max_body:
-        return Problem(413, f"The request body is larger than {api.max_body} bytes")
+        # Past the API's limit: only an operation that takes more (an upload) goes on.
+        limit = operations.body_limit(api, scope["method"], site_path)
+        if int(length) > limit:
+            return Problem(413, f"The request body is larger than {limit} bytes")
     has_body = (length not in (None, b"0")) or b"transfer-encoding" in headers
     if scope["method"] in _BODY_METHODS and has_body and not headers.get(b"content-type"):
         return Problem(415, "A request body needs a Content-Type")
@@ -189,9 +197,18 @@ async def _buffered(scope, receive, limit: int):
     return {**scope, "headers": headers}, replayed, None
 
 
-async def _reply(send, api: Api, problem: Problem) -> None:
+def _method_of_another_route(api: Api, site_path: str, method: str) -> bool:
+    """Whether the path is a fixed one (operations.fixed_route_methods) that lacks this
+    method: routing would hand it to a path with a parameter that matches it too (GET
+    `/background_service/$run` to GET `/background_service/{name}`), where it is a 405."""
+    methods = operations.fixed_route_methods(api, site_path)
+    return methods is not None and method not in methods and not (
+        method == "HEAD" and "GET" in methods)
+
+
+async def _reply(send, api: Api, problem: Problem, site_path: str | None = None) -> None:
     status = problem.status
-    body, media_type, headers = render(api, problem)
+    body, media_type, headers = render(api, problem, site_path=site_path)
     headers = {**NO_STORE, **headers}
     raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
     raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]

@@ -125,6 +125,21 @@ def find(session: Session, access: Access, spec: ResourceSpec, public_id: str,
     return row
 
 
+def find_by_id(session: Session, access: Access, spec: ResourceSpec, number,
+               where: tuple = ()) -> object:
+    """The row with this integer id (a number or a string of digits, as OpenEMR's paths
+    send it; within `where`), or NotFound naming the id. Another patient's row is not
+    found for a patient-context caller."""
+    number = parse_id(spec.id_name, number)
+    key = spec.model.__mapper__.primary_key[0]
+    stmt = _narrowed(spec, access, select(spec.model).where(key == number, *where))
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No {spec.name} with {spec.id_name} {number}",
+                       fields={spec.id_name: ["not found"]})
+    return row
+
+
 def _filter(spec: ResourceSpec, name: str, value):
     match = spec.search.get(name)
     if match is None:

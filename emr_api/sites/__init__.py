@@ -2,8 +2,8 @@
 
 A site's name is checked against SITE_NAME before it is used for anything, so a name
 from the URL never reaches the file system or a query unchecked. A site's folder is
-`<data_dir>/sites/<name>/`, holding `site.json` (its database URL) and, for SQLite,
-its database file."""
+`<data_dir>/sites/<name>/`, holding `site.json` (its database URL), for SQLite its
+database file, and `exports/` (bulk-export files, deleted when their lifetime is over)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ DEFAULT_GLOBALS: dict[str, str] = {
     "site_addr_oath": "",  # public base URL; empty means the server's own
     "access_token_lifetime": "3600",
     "refresh_token_lifetime": "7776000",  # 90 days, as OpenEMR
+    "export_file_lifetime": "3600",  # seconds a bulk-export file is kept (export_file_expiry)
 }
 
 GLOBALS_TTL_SECONDS = 5.0
@@ -62,6 +63,14 @@ class Site:
     _changes: int = 0  # set_global calls, so a refresh that read before one keeps its value
     _lock: threading.Lock = field(default_factory=threading.Lock)
     key_ring: keys.KeyRing | None = None
+    folder: Path | None = None  # `<data_dir>/sites/<name>/`, set when the registry opens it
+
+    @property
+    def export_dir(self) -> Path:
+        """Where bulk exports write their files; the `export_file_expiry` background
+        service deletes them `export_file_lifetime` seconds after they were written."""
+        assert self.folder is not None
+        return self.folder / "exports"
 
     @property
     def base_url(self) -> str:
@@ -204,7 +213,7 @@ class SiteRegistry:
         url = self.database_url(name)
         upgrade_database(url)
         db = Database(url, timeout=self.settings.db_timeout)
-        site = Site(name=name, db=db, settings=self.settings)
+        site = Site(name=name, db=db, settings=self.settings, folder=self.site_dir(name))
         site.key_ring = keys.KeyRing(db)
         site.key_ring.ensure()
         site.refresh_globals()

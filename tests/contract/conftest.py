@@ -36,6 +36,40 @@ _PARAM = re.compile(r"\{([^}]+)\}")
 # encounter's number, as OpenEMR's routes mean it (an encounter row's own `eid` is its
 # row id).
 ITEM_FIELDS = {("encounter", "eid"): "encounter"}
+# Operations that name a row of a collection in their query instead of their path, by
+# path: (the row's own path template, the query parameter). `$swap-insurance` moves the
+# policy `uuid` of `/patient/{puuid}/insurance` into another slot.
+QUERY_ROWS = {"/patient/{puuid}/insurance/$swap-insurance":
+              ("/patient/{puuid}/insurance/{uuid}", "uuid")}
+
+
+def _messages_of(site, values: dict, scan: int) -> list[dict]:
+    """The patient's messages not deleted (OpenEMR's API has no list of them)."""
+    from sqlalchemy import select
+
+    from emr_api.db.models import PatientMessage
+
+    with site.db.read() as s:
+        found = s.execute(select(PatientMessage.id).where(
+            PatientMessage.pid == int(values["pid"]), PatientMessage.deleted == False)  # noqa: E712
+            .order_by(PatientMessage.id).limit(scan)).scalars()
+        return [{"id": mid} for mid in found]
+
+
+def _transactions(site, values: dict, scan: int) -> list[dict]:
+    """Every patient's transactions (the API lists them one patient at a time)."""
+    from sqlalchemy import select
+
+    from emr_api.db.models import Transaction
+
+    with site.db.read() as s:
+        found = s.execute(select(Transaction.id).order_by(Transaction.id).limit(scan)).scalars()
+        return [{"id": tid} for tid in found]
+
+
+# Collections the API cannot list at the ids found so far, by name: their items are read
+# from the database instead, (site, {parameter: value so far}, how many) -> items.
+UNLISTED = {"message": _messages_of, "transaction": _transactions}
 
 
 @dataclass
@@ -64,7 +98,8 @@ class Contract:
         `/patient/{pid}/medication/{mid}`), its `id`. Some parameters are read from
         another field (`ITEM_FIELDS`). A collection that does not answer at the ids
         found (no `/patient/{pid}/encounter` exists) is listed at the items' uuids instead
-        (`/patient/{puuid}/encounter`)."""
+        (`/patient/{puuid}/encounter`); one the API has no list of at all is read from the
+        database (`UNLISTED`)."""
         segments = template.strip("/").split("/")
         found: list[dict] = []
 
@@ -84,6 +119,9 @@ class Contract:
             items = self._list(prefix, scan)
             if items is None and by_uuid != prefix:
                 items = self._list(by_uuid, scan)
+            collection = segments[position - 1] if position else ""
+            if items is None and collection in UNLISTED:
+                items = UNLISTED[collection](self.app.registry.get("default"), values, scan)
             for item in items or []:
                 if not isinstance(item, dict) or item.get(key, item.get(fallback)) is None:
                     continue
@@ -116,10 +154,16 @@ class Contract:
                                       case.body)).encode()).digest()
         if digest[0] % 2:
             return False
-        choices = self.ids_for(case.operation.path)
+        row_template, row_param = QUERY_ROWS.get(case.operation.path, (None, None))
+        choices = self.ids_for(row_template or case.operation.path)
         if not choices:
             return False
-        case.path_parameters = {**case.path_parameters, **choices[digest[1] % len(choices)]}
+        chosen = dict(choices[digest[1] % len(choices)])
+        if row_param is not None:  # a real row in the query too, unless that is the bad part
+            row_id = chosen.pop(row_param)
+            if not case.meta.is_negative_at(ParameterLocation.QUERY):
+                case.query = {**(case.query or {}), row_param: row_id}
+        case.path_parameters = {**case.path_parameters, **chosen}
         return True
 
 

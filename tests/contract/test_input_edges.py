@@ -99,6 +99,10 @@ def test_body_that_is_not_utf8_is_a_400(contract, path, method, op, payload):
 def test_body_that_is_not_a_json_object_is_a_400(contract, path, method, op, payload):
     r = contract.client.request(method.upper(), real_url(contract, path), content=payload,
                                 headers={**contract.auth, "Content-Type": "application/json"})
+    if payload == b"" and not SPEC["paths"][path][method]["requestBody"].get("required"):
+        # An empty body is no body, which this operation allows (a background run).
+        assert r.status_code < 500, r.text
+        return
     assert_bad_request(r)
 
 

@@ -36,7 +36,9 @@ def body_fields(schema) -> tuple[set, set]:
 
 RESOURCE_OPS = [op for op in operations.of_api("standard") if spec_of(op) is not None]
 SEARCHES = [op for op in RESOURCE_OPS if op.method == "get" and op.parameter("_sort")]
-CREATES = [op for op in RESOURCE_OPS if op.method == "post"]
+# A POST on a resource that takes no fields is an action on it (run a background
+# service), not a create.
+CREATES = [op for op in RESOURCE_OPS if op.method == "post" and spec_of(op).writable]
 UPDATES = [op for op in RESOURCE_OPS if op.method == "put"]
 
 
