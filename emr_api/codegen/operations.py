@@ -26,6 +26,9 @@ class Operation:
     acl: tuple[str, str] | None  # `x-acl: [section, subsection]`
     parameters: tuple[dict, ...]  # path-level and operation-level, references resolved
     body_schema: dict | None  # the request body's schema (JSON or form), resolved
+    # Each security requirement's scopes: alternatives, e.g. the user/ and patient/ forms
+    # of a FHIR interaction.
+    requirements: tuple[tuple[str, ...], ...] = ()
 
     def parameter(self, name: str) -> dict | None:
         return next((p for p in self.parameters if p["name"] == name), None)
@@ -55,7 +58,9 @@ def _operations_of(api: Api) -> list[Operation]:
                 api=api, path=path, method=method, operation_id=op["operationId"],
                 scopes=scopes, protected=bool(security),
                 acl=tuple(op["x-acl"]) if op.get("x-acl") else None,
-                parameters=parameters, body_schema=body))
+                parameters=parameters, body_schema=body,
+                requirements=tuple(tuple(s for need in req.values() for s in need)
+                                   for req in security)))
     return found
 
 
@@ -74,19 +79,22 @@ def of_api(name: str) -> list[Operation]:
 
 
 @lru_cache(maxsize=1)
-def _routes() -> list[tuple[re.Pattern, Api, str]]:
-    """Each served path as a pattern below its API's mount, with its methods."""
+def _routes() -> list[tuple[re.Pattern, Api, str, int]]:
+    """Each served path as a pattern below its API's mount, with its method and how many
+    parameters its template has."""
     routes = []
     for op in operations():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.api.mount + op.path))
-        routes.append((re.compile(pattern + "/?"), op.api, op.method.upper()))
+        routes.append((re.compile(pattern + "/?"), op.api, op.method.upper(),
+                       op.path.count("{")))
     return routes
 
 
 def allowed_methods(api: Api, site_path: str) -> list[str]:
-    """The methods a path below the site's prefix has (for a 405's `Allow`)."""
-    methods: list[str] = []
-    for pattern, route_api, method in _routes():
-        if route_api == api and pattern.fullmatch(site_path) and method not in methods:
-            methods.append(method)
-    return methods
+    """The methods a path below the site's prefix has (for a 405's `Allow`). Where a
+    literal path and a template both match (`/Patient/_search`, `/Patient/{id}`), the
+    literal one is the path's own."""
+    matching = [(method, params) for pattern, route_api, method, params in _routes()
+                if route_api == api and pattern.fullmatch(site_path)]
+    fewest = min((params for _, params in matching), default=0)
+    return list(dict.fromkeys(method for method, params in matching if params == fewest))

@@ -1,0 +1,53 @@
+"""`metadata` and `.well-known/smart-configuration`: served without a token, and written
+from the FHIR document (a type's search parameters are listed as its YAML declares them)."""
+
+from __future__ import annotations
+
+from emr_api.codegen import loader
+
+FHIR = "/apis/default/fhir"
+
+
+def test_the_capability_statement_lists_patient_as_its_file_declares(client):
+    r = client.get(f"{FHIR}/metadata")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/fhir+json")
+    statement = r.json()
+    assert statement["resourceType"] == "CapabilityStatement"
+    assert statement["fhirVersion"] == "4.0.1" and statement["kind"] == "instance"
+    assert "application/fhir+json" in statement["format"]
+    rest = statement["rest"][0]
+    patient = next(r for r in rest["resource"] if r["type"] == "Patient")
+    assert {i["code"] for i in patient["interaction"]} == {"read", "search-type"}
+    assert patient["supportedProfile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]
+    names = [p["name"] for p in patient["searchParam"]]
+    doc = loader.read_only("fhir/openapi.yaml")
+    declared = [loader.resolve(doc, p) for p in doc["paths"]["/Patient"]["get"]["parameters"]]
+    assert names == [p["name"] for p in declared if "x-fhir-search-type" in p]
+    assert {"_id", "_lastUpdated", "identifier", "name", "birthdate", "gender", "family",
+            "given"} <= set(names)
+    assert {p["type"] for p in patient["searchParam"] if p["name"] == "birthdate"} == {"date"}
+    oauth = rest["security"]["extension"][0]["extension"]
+    urls = {e["url"]: e["valueUri"] for e in oauth}
+    assert urls["token"].endswith("/oauth2/default/token")
+    assert urls["authorize"].endswith("/oauth2/default/authorize")
+
+
+def test_the_smart_configuration_names_the_endpoints(client):
+    r = client.get(f"{FHIR}/.well-known/smart-configuration")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    smart = r.json()
+    discovery = client.get("/oauth2/default/.well-known/openid-configuration").json()
+    assert smart["token_endpoint"] == discovery["token_endpoint"]
+    assert smart["authorization_endpoint"] == discovery["authorization_endpoint"]
+    assert "S256" in smart["code_challenge_methods_supported"]
+    assert {"launch-standalone", "client-public", "client-confidential-symmetric",
+            "permission-v1", "permission-v2"} <= set(smart["capabilities"])
+
+
+def test_metadata_in_xml_is_not_acceptable(client):
+    r = client.get(f"{FHIR}/metadata", params={"_format": "xml"})
+    assert r.status_code == 406
+    assert r.json()["resourceType"] == "OperationOutcome"
