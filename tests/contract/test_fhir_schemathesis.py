@@ -4,8 +4,8 @@ checks as the Standard API's run: no server error, answers (status, media type, 
 the document says, invalid input never accepted, 405 with `Allow`; and each operation must
 have answered 2xx at least once.
 
-About half of the reads whose `id` was generated valid get the id of a real patient, so the
-run reaches rows as well as 404s."""
+About half of the reads whose `id` was generated valid get the id of a real resource of
+their type, so the run reaches rows as well as 404s."""
 
 from __future__ import annotations
 
@@ -25,11 +25,18 @@ fhir = schemathesis.openapi.from_dict(loader.bundled("fhir/openapi.yaml"),
 
 
 @pytest.fixture(scope="session")
-def fhir_ids(contract) -> list[str]:
-    r = contract.client.get(f"{FHIR_BASE}/Patient", params={"_count": 20},
-                            headers=contract.auth)
-    assert r.status_code == 200, r.text
-    return [entry["resource"]["id"] for entry in r.json()["entry"]]
+def fhir_ids(contract) -> dict[str, list[str]]:
+    """Real ids of each type, by the type's first path segment."""
+    found = {}
+    for path in fhir.raw_schema["paths"]:
+        type_ = path.strip("/").split("/")[0]
+        if "{id}" in path:
+            r = contract.client.get(f"{FHIR_BASE}/{type_}", params={"_count": 20},
+                                    headers=contract.auth)
+            assert r.status_code == 200, r.text
+            found[type_] = [entry["resource"]["id"] for entry in r.json().get("entry", [])]
+            assert found[type_], f"the demo data has no {type_}"
+    return found
 
 
 @fhir.parametrize()
@@ -37,9 +44,9 @@ def fhir_ids(contract) -> list[str]:
 def test_fhir_api(case, contract, fhir_ids, answers):
     if case.path_parameters and case.meta and not case.meta.is_negative_at(ParameterLocation.PATH):
         digest = hashlib.sha256(repr((case.path_parameters, case.query)).encode()).digest()
+        real = fhir_ids[case.operation.path.strip("/").split("/")[0]]
         if digest[0] % 2 == 0:
-            case.path_parameters = {**case.path_parameters,
-                                    "id": fhir_ids[digest[1] % len(fhir_ids)]}
+            case.path_parameters = {**case.path_parameters, "id": real[digest[1] % len(real)]}
     response = case.call_and_validate(app=contract.app, base_url=FHIR_BASE,
                                       headers=contract.auth)
     answers[response.status_code] += 1

@@ -35,8 +35,9 @@ SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValu
 
 
 def _narrowed(provider: Provider, caller) -> list:
-    """What a patient-context caller may see of this type: its own patient's rows only."""
-    return [provider.owner(caller.patient_uuid)] if caller and caller.patient_uuid else []
+    """The rows of this type, and for a patient-context caller its own patient's only."""
+    own = [provider.owner(caller.patient_uuid)] if caller and caller.patient_uuid else []
+    return [*provider.base, *own]
 
 
 def read(provider: Provider, id: str):
@@ -48,8 +49,8 @@ def read(provider: Provider, id: str):
                              [provider.id_column == id, *_narrowed(provider, caller)])
         if found is None:
             raise NotFound(f"No {provider.type} with id {id}", fields={"id": ["not found"]})
-        touched_patient(provider.patient_of(found))
         resource = provider.represent(session, [found])[0]
+        touched_patient(provider.patient_of(resource))
     return answer(_subset(resource, elements))
 
 

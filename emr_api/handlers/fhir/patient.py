@@ -181,6 +181,6 @@ PROVIDER = Provider(
     sort=SORT,
     owner=lambda puuid: Patient.uuid == puuid,
     represent=represent,
-    patient_of=lambda row: row.uuid,
+    patient_of=lambda resource: resource["id"],
 )
 read, search, search_query, search_form = bind(PROVIDER)

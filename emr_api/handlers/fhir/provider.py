@@ -29,6 +29,8 @@ from emr_api.services.search import (
 # (system, code) -> the clause a token means; system None when the value named none,
 # "" for `|code` (a code without a system).
 TokenMatcher = Callable[[str | None, str], ColumnElement | None]
+# The id of the resource referred to -> the clause.
+ReferenceMatcher = Callable[[str], ColumnElement]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Param:
     columns: tuple = ()  # string: any of them; date, token, reference: the first
     keys: Mapping = field(default_factory=lambda: MappingProxyType({}))  # string: folded keys
     token: TokenMatcher | None = None  # token: what a system|code means
+    reference: ReferenceMatcher | None = None  # reference: rows referring to an id
+    targets: tuple[str, ...] = ()  # reference: the types it may refer to
 
     def clause(self, modifier: str | None, value: str) -> ColumnElement:
         """The rows one comma-separated value of this parameter matches."""
@@ -54,6 +58,8 @@ class Param:
                 raise _bad(self.name, f"a string parameter takes :exact, :contains or "
                                       f":missing, not :{modifier}")
             return string_clause(self.columns, value, modes[modifier], self.keys)
+        if self.type == "reference":
+            return self._reference(modifier, value)
         if modifier is not None:
             raise _bad(self.name, f"this parameter takes no :{modifier} modifier")
         if self.type == "date":
@@ -63,6 +69,17 @@ class Param:
             matched = self.token(system if bar else None, code if bar else value)
             return false() if matched is None else matched
         raise _bad(self.name, f"{self.type} parameters are not searchable yet")
+
+    def _reference(self, modifier: str | None, value: str) -> ColumnElement:
+        """`id`, `Type/id` or an absolute URL ending in `Type/id`; `:Type` names the type
+        (`subject:Patient=123`). A reference to another type matches nothing."""
+        if modifier is not None and modifier not in self.targets:
+            raise _bad(self.name, f"refers to {', '.join(self.targets)}, not {modifier}")
+        parts = value.rstrip("/").split("/")
+        kind, id_ = (parts[-2], parts[-1]) if len(parts) >= 2 else (modifier, parts[-1])
+        if kind is not None and kind not in self.targets or not id_:
+            return false()
+        return self.reference(id_)
 
 
 def _bad(name: str, message: str) -> ValidationFailed:
@@ -140,6 +157,15 @@ def parse_date_value(name: str, text: str) -> Moment:
     return Moment(prefix, low.replace(tzinfo=None), high.replace(tzinfo=None))
 
 
+def patient_id(resource: dict) -> str | None:
+    """The id of the Patient a resource's `patient` or `subject` refers to."""
+    for field_name in ("patient", "subject"):
+        reference = (resource.get(field_name) or {}).get("reference", "")
+        if reference.startswith("Patient/"):
+            return reference.removeprefix("Patient/")
+    return None
+
+
 def instant(moment: datetime | None) -> str | None:
     """A stored UTC date-time as a FHIR instant."""
     if moment is None:
@@ -160,7 +186,10 @@ class Provider:
     # Rows -> resources, in order; `lookups` are what the type's representation needs
     # from other tables, read once per page (`prepare`).
     represent: Callable[[object, list], list[dict]]
-    patient_of: Callable[[object], str | None]  # the patient uuid a row is about
+    # The patient a resource is about (its id), for the audit row.
+    patient_of: Callable[[dict], str | None] = lambda resource: patient_id(resource)
+    # What every row of this type is (one `type` of OpenEMR's `lists`, ...).
+    base: tuple = ()
     id_column_name: str = "uuid"
     updated_column_name: str = "last_updated"
 
