@@ -28,6 +28,10 @@ def resources() -> tuple[dict, ...]:
                 entry["interaction"].append({"code": code})
             if code == "search-type" and path == f"/{op['x-fhir-type']}":
                 for param in (loader.resolve(doc, p) for p in op.get("parameters", [])):
+                    if param["name"] in ("_include", "_revinclude"):
+                        key = "searchInclude" if param["name"] == "_include" else \
+                            "searchRevInclude"
+                        entry[key] = list(param["x-fhir-values"])
                     if "x-fhir-search-type" in param:
                         entry["searchParam"].append({
                             "name": param["name"], "type": param["x-fhir-search-type"],

@@ -49,6 +49,22 @@ def _sort_parameter(sort: list[str]) -> dict:
             "description": f"Comma-separated, each with `-` in front for descending: {keys}."}
 
 
+def _include_parameters(resource: dict) -> list[dict]:
+    """`_include` and `_revinclude`, listing the values this type takes."""
+    found = []
+    for name, key, what in (("_include", "include", "resources this one refers to"),
+                            ("_revinclude", "revinclude", "resources that refer to this one")):
+        values = resource.get(key, [])
+        if values:
+            listed = ", ".join(f"`{v}`" for v in values)
+            found.append({"name": name, "in": "query", "schema": {"type": "string"},
+                          "x-fhir-values": list(values),
+                          "description": f"Add the {what}: {listed}. Comma-separated or "
+                                         "repeated; included resources obey the token's "
+                                         "scopes and patient."})
+    return found
+
+
 def expand(resource: dict) -> tuple[dict, list[dict]]:
     """(paths, tags) of one resource type's block."""
     type_, module = resource["type"], resource["module"]
@@ -58,6 +74,7 @@ def expand(resource: dict) -> tuple[dict, list[dict]]:
     shared = [_ref("parameters", name) for name in SHARED_SEARCH]
     results = [_ref("parameters", name) for name in RESULT_PARAMETERS]
     results.append(_sort_parameter(resource.get("sort", [])))
+    results += _include_parameters(resource)
     search_answers = _answers(**{"200": _ref("responses", "Bundle")})
     form = {"type": "object", "properties": {
         p["name"]: {"type": "string", "description": p["description"]} for p in own}}

@@ -160,3 +160,58 @@ def test_a_patient_sees_only_their_own_allergies(client, admin, chart):
     assert ids(search(client, token, "AllergyIntolerance", patient=chart["puuid"])) == set()
     r = client.get(f"{FHIR}/AllergyIntolerance/{chart['penicillin']}", headers=token)
     assert r.status_code == 404
+
+
+def test_include_adds_the_patient_once(client, admin, chart):
+    token = bearer(password_token(client, register_client(client), scope=(
+        "openid api:fhir user/Condition.rs user/Patient.rs")))
+    found = search(client, token, "Condition", patient=chart["puuid"],
+                   _include="Condition:patient")
+    included = [e for e in found["entry"] if e["search"]["mode"] == "include"]
+    assert [e["resource"]["id"] for e in included] == [chart["puuid"]]
+    assert included[0]["fullUrl"].endswith(f"/Patient/{chart['puuid']}")
+    assert found["total"] == 3  # includes are not matches
+
+
+def test_revinclude_adds_what_refers_to_the_matches(client, chart):
+    token = bearer(password_token(client, register_client(client), scope=(
+        "openid api:fhir user/Patient.rs user/AllergyIntolerance.rs user/Condition.rs")))
+    r = client.get(f"{FHIR}/Patient", headers=token, params=[
+        ("_id", chart["puuid"]), ("_revinclude", "AllergyIntolerance:patient"),
+        ("_revinclude", "Condition:patient")])
+    included = {e["resource"]["id"] for e in r.json()["entry"] if e["search"]["mode"] == "include"}
+    assert included == {chart[n] for n in ("penicillin", "latex", "hypertension", "asthma",
+                                           "migraine")}
+
+
+def test_an_include_the_token_may_not_see_is_left_out_and_said(client, chart):
+    token = bearer(password_token(client, register_client(client), scope=(
+        "openid api:fhir user/Patient.rs")))
+    found = search(client, token, "Patient", _id=chart["puuid"],
+                   _revinclude="AllergyIntolerance:patient")
+    modes = [e["search"]["mode"] for e in found["entry"]]
+    assert modes == ["match", "outcome"]
+    assert "AllergyIntolerance" in found["entry"][1]["resource"]["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("params", [
+    {"_include": "Condition:code"}, {"_include": "Patient:patient"},
+    {"_revinclude": "Condition:code"}, {"_revinclude": "Nothing:patient"}])
+def test_unsupported_includes_are_ignored_or_refused_when_strict(client, staff, chart, params):
+    found = search(client, staff, "Condition", patient=chart["puuid"], **params)
+    assert found["entry"][-1]["search"]["mode"] == "outcome"
+    r = client.get(f"{FHIR}/Condition", params=params,
+                   headers={**staff, "Prefer": "handling=strict"})
+    assert r.status_code == 400, r.text
+
+
+def test_a_patient_includes_only_their_own(client, admin, chart):
+    app = register_client(client, scope="openid api:fhir api:port patient/Condition.rs "
+                                        "patient/Patient.rs")
+    token = bearer(password_token(client, app, role="patient", username="phil", password="phil",
+                                  email="phil@example.com",
+                                  scope="openid api:fhir patient/Condition.rs patient/Patient.rs"))
+    r = client.get(f"{FHIR}/Patient", headers=token,
+                   params={"_revinclude": "Condition:patient"})
+    included = [e["resource"] for e in r.json()["entry"] if e["search"]["mode"] == "include"]
+    assert all(c["subject"]["reference"] != f"Patient/{chart['puuid']}" for c in included)

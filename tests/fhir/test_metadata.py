@@ -51,3 +51,33 @@ def test_metadata_in_xml_is_not_acceptable(client):
     r = client.get(f"{FHIR}/metadata", params={"_format": "xml"})
     assert r.status_code == 406
     assert r.json()["resourceType"] == "OperationOutcome"
+
+
+def test_every_include_the_documents_list_is_one_the_providers_follow():
+    """The YAML lists each type's `_include`/`_revinclude` values for the statement; the
+    providers' reference parameters are what follows them: the two agree."""
+    from emr_api.handlers.fhir import registry
+
+    doc = loader.read_only("fhir/openapi.yaml")
+    types = [path.strip("/") for path in doc["paths"] if path.count("/") == 1
+             and registry.provider(path.strip("/"))]
+    for type_ in types:
+        params = {p["name"]: p.get("x-fhir-values", [])
+                  for p in (loader.resolve(doc, q)
+                            for q in doc["paths"][f"/{type_}"]["get"]["parameters"])}
+        provider = registry.provider(type_)
+        follows = [f"{type_}:{name}" for name, param in provider.params.items()
+                   if param.type == "reference"]
+        assert params.get("_include", []) == follows, type_
+        referring = [f"{other}:{name}" for other in types
+                     for name, param in registry.provider(other).params.items()
+                     if param.type == "reference" and type_ in param.targets]
+        assert params.get("_revinclude", []) == referring, type_
+
+
+def test_the_statement_lists_the_includes(client):
+    statement = client.get(f"{FHIR}/metadata").json()
+    condition = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Condition")
+    assert condition["searchInclude"] == ["Condition:patient", "Condition:subject"]
+    patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
+    assert "AllergyIntolerance:patient" in patient["searchRevInclude"]

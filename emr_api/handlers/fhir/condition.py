@@ -32,8 +32,8 @@ def _category(system, code):
 
 
 PARAMS = {
-    "patient": patient_param(lists.MEDICAL_PROBLEM),
-    "subject": patient_param(lists.MEDICAL_PROBLEM, "subject"),
+    "patient": patient_param(lists.MEDICAL_PROBLEM, element="subject"),
+    "subject": patient_param(lists.MEDICAL_PROBLEM, "subject", element="subject"),
     "category": Param("category", "token", (Issue.type,), token=_category),
     "clinical-status": clinical_status_param(CLINICAL),
     "code": Param("code", "token", (Issue.diagnosis,), token=codes.token(Issue.diagnosis)),

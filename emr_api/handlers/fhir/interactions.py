@@ -22,14 +22,18 @@ from sqlalchemy import Date, DateTime
 from emr_api import request_context
 from emr_api.errors import NotFound, ValidationFailed
 from emr_api.handlers.context import access, reading, touched_patient
-from emr_api.handlers.fhir import answer, base_url, negotiate
+from emr_api.handlers.fhir import answer, base_url, negotiate, registry
 from emr_api.handlers.fhir.provider import Provider
 from emr_api.services import search as engine
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
 # Parameters about the result, not the match.
-RESULT_PARAMETERS = {"_count", "_sort", "_summary", "_elements", "_total", "_page", "_format"}
+RESULT_PARAMETERS = {"_count", "_sort", "_summary", "_elements", "_total", "_page", "_format",
+                     "_include", "_revinclude"}
+# Resources a page may add by `_revinclude`; past it the Bundle says it stopped (never a
+# silent cut).
+MAX_REVINCLUDED = 1000
 SUBSETTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
              "code": "SUBSETTED", "display": "Resource encoded in summary mode"}
 
@@ -61,6 +65,8 @@ def search(provider: Provider, form: dict | None = None):
                                       for v in (vs if isinstance(vs, list) else [vs])]
     strict = "handling=strict" in (info.headers.get("prefer") or "").replace(" ", "")
     criteria, used, ignored = _criteria(provider, pairs, strict)
+    includes = _includes(provider, pairs, strict, ignored)
+    revincludes = _revincludes(provider, pairs, strict, ignored)
     count = _count(pairs)
     order = _order(provider, _last(pairs, "_sort"))
     cursor = _cursor(_last(pairs, "_page"), order)
@@ -74,6 +80,7 @@ def search(provider: Provider, form: dict | None = None):
             count=cursor.get("total") is None and _last(pairs, "_total") != "none")
         found = engine.run(session, query)
         resources = provider.represent(session, found.rows)
+        included, notes = _included(session, caller, resources, includes, revincludes)
         touched_patient(caller.patient_uuid)  # a staff search names no one patient
     total = found.total if found.total is not None else cursor.get("total")
     elements = _elements(pairs)
@@ -94,8 +101,12 @@ def search(provider: Provider, form: dict | None = None):
     bundle["link"] = links
     entries = [{"fullUrl": f"{url}/{r['id']}", "resource": _subset(r, elements),
                 "search": {"mode": "match"}} for r in resources]
-    if ignored:
-        entries.append({"resource": _ignored_outcome(ignored), "search": {"mode": "outcome"}})
+    entries += [{"fullUrl": f"{base_url()}/{r['resourceType']}/{r['id']}", "resource": r,
+                 "search": {"mode": "include"}} for r in included]
+    issues = [*_ignored_issues(ignored), *notes]
+    if issues:
+        entries.append({"resource": {"resourceType": "OperationOutcome", "issue": issues},
+                        "search": {"mode": "outcome"}})
     if entries:
         bundle["entry"] = entries
     return answer(bundle)
@@ -240,11 +251,103 @@ def _subset(resource: dict, elements: set[str] | None) -> dict:
     return kept
 
 
-def _ignored_outcome(names: list[str]) -> dict:
-    return {"resourceType": "OperationOutcome", "issue": [
-        {"severity": "warning", "code": "not-supported",
-         "diagnostics": f"Search parameter {name} is not supported here and was ignored",
-         "expression": [name]} for name in dict.fromkeys(names)]}
+def _ignored_issues(names: list[str]) -> list[dict]:
+    return [{"severity": "warning", "code": "not-supported",
+             "diagnostics": f"{name} is not supported here and was ignored",
+             "expression": [name.partition("=")[0]]} for name in dict.fromkeys(names)]
+
+
+def _values(pairs, name: str) -> list[str]:
+    return [v for k, v in pairs if k == name for v in _split(v)]
+
+
+def _unsupported(name: str, value: str, strict: bool, ignored: list, why: str) -> None:
+    if strict:
+        raise ValidationFailed({name: [f"{value}: {why}"]}, f"Unsupported {name}={value}")
+    ignored.append(f"{name}={value}")
+
+
+def _includes(provider: Provider, pairs, strict: bool, ignored: list) -> list:
+    """The reference parameters of this type named by `_include=Type:param[:Target]`."""
+    found = []
+    for value in _values(pairs, "_include"):
+        type_, _, rest = value.partition(":")
+        name, _, target = rest.partition(":")
+        param = provider.param(name) if type_ == provider.type else None
+        if param is None or param.type != "reference" or (target and target not in param.targets):
+            _unsupported("_include", value, strict, ignored,
+                         f"not a reference of {provider.type} this server follows")
+            continue
+        found.append((param, (target,) if target else param.targets))
+    return found
+
+
+def _revincludes(provider: Provider, pairs, strict: bool, ignored: list) -> list:
+    """(other type, its reference parameter) named by `_revinclude=Other:param`, where the
+    parameter can refer to this type."""
+    found = []
+    for value in _values(pairs, "_revinclude"):
+        type_, _, rest = value.partition(":")
+        name, _, target = rest.partition(":")
+        other = registry.provider(type_)
+        param = other.param(name) if other else None
+        if param is None or param.type != "reference" or provider.type not in param.targets \
+                or target not in ("", provider.type):
+            _unsupported("_revinclude", value, strict, ignored,
+                         f"not a reference to {provider.type} this server follows")
+            continue
+        found.append((other, param))
+    return found
+
+
+def _included(session, caller, resources: list[dict], includes, revincludes):
+    """The resources `_include` and `_revinclude` add, each once, as the caller may see
+    them (a type the token holds no scope for is left out, and the Bundle says so)."""
+    added: dict[tuple[str, str], dict] = {}
+    notes = []
+    for param, targets in includes:
+        wanted: dict[str, set[str]] = {}
+        for resource in resources:
+            for kind, id_ in param.referred_ids(resource):
+                if kind in targets:
+                    wanted.setdefault(kind, set()).add(id_)
+        for kind, ids in wanted.items():
+            if not registry.may_search(caller, kind):
+                notes.append(_not_included(kind))
+                continue
+            target = registry.provider(kind)
+            rows = engine.run(session, engine.Query(
+                model=target.model, where=[target.id_column.in_(sorted(ids)),
+                                           *_narrowed(target, caller)],
+                order=_order(target, None), limit=len(ids), count=False)).rows
+            for found in target.represent(session, rows):
+                added[(kind, found["id"])] = found
+    matched = [r["id"] for r in resources]
+    for other, param in revincludes:
+        if not matched:
+            break
+        if not registry.may_search(caller, other.type):
+            notes.append(_not_included(other.type))
+            continue
+        result = engine.run(session, engine.Query(
+            model=other.model,
+            where=[engine.any_of(param.reference(id_) for id_ in matched),
+                   *_narrowed(other, caller)],
+            order=_order(other, None), limit=MAX_REVINCLUDED, count=False))
+        for found in other.represent(session, result.rows):
+            added[(other.type, found["id"])] = found
+        if result.more_after:
+            notes.append({"severity": "warning", "code": "too-costly",
+                          "diagnostics": f"Only the first {MAX_REVINCLUDED} {other.type} "
+                                         f"resources were included; ask for fewer matches "
+                                         f"per page (_count) to get all of them"})
+    return list(added.values()), notes
+
+
+def _not_included(type_: str) -> dict:
+    return {"severity": "information", "code": "suppressed",
+            "diagnostics": f"{type_} resources were not included: the token does not "
+                           f"allow searching them"}
 
 
 def bind(provider: Provider):

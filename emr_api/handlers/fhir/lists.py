@@ -33,9 +33,9 @@ def clinical_status_param(system: str) -> Param:
     return Param("clinical-status", "token", (Issue.activity,), token=matcher)
 
 
-def patient_param(kind: Kind, name: str = "patient") -> Param:
+def patient_param(kind: Kind, name: str = "patient", element: str = "patient") -> Param:
     return Param(name, "reference", (Issue.pid,), reference=kind.spec.owner,
-                 targets=("Patient",))
+                 targets=("Patient",), element=element)
 
 
 def status_concept(system: str, code: str) -> dict:

@@ -44,6 +44,17 @@ class Param:
     token: TokenMatcher | None = None  # token: what a system|code means
     reference: ReferenceMatcher | None = None  # reference: rows referring to an id
     targets: tuple[str, ...] = ()  # reference: the types it may refer to
+    element: str | None = None  # reference: the element holding it (default: the name)
+
+    def referred_ids(self, resource: dict) -> list[tuple[str, str]]:
+        """(type, id) of what this reference parameter points at in a resource."""
+        value = resource.get(self.element or self.name)
+        found = []
+        for item in value if isinstance(value, list) else [value]:
+            kind, _, id_ = ((item or {}).get("reference") or "").partition("/")
+            if kind in self.targets and id_:
+                found.append((kind, id_))
+        return found
 
     def clause(self, modifier: str | None, value: str) -> ColumnElement:
         """The rows one comma-separated value of this parameter matches."""
