@@ -71,7 +71,8 @@ def expand(resource: dict) -> tuple[dict, list[dict]]:
     handler = f"emr_api.handlers.fhir.{module}"
     acl = resource["acl"]
     own = [_search_parameter(p) for p in resource.get("search", [])]
-    shared = [_ref("parameters", name) for name in SHARED_SEARCH]
+    # A type whose rows keep no change time has no `_lastUpdated` (`shared_search: [_id]`).
+    shared = [_ref("parameters", name) for name in resource.get("shared_search", SHARED_SEARCH)]
     results = [_ref("parameters", name) for name in RESULT_PARAMETERS]
     results.append(_sort_parameter(resource.get("sort", [])))
     results += _include_parameters(resource)

@@ -81,3 +81,22 @@ def test_the_statement_lists_the_includes(client):
     assert condition["searchInclude"] == ["Condition:patient", "Condition:subject"]
     patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
     assert "AllergyIntolerance:patient" in patient["searchRevInclude"]
+
+
+def test_each_type_file_and_its_provider_name_the_same_search_and_sort():
+    """The YAML documents a type's search (and the statement lists it); the provider
+    answers it. A parameter in one and not the other fails here."""
+    from emr_api.handlers.fhir import registry
+
+    doc = loader.read_only("fhir/openapi.yaml")
+    for path, item in doc["paths"].items():
+        provider = registry.provider(path.strip("/"))
+        if provider is None:
+            continue
+        declared = [loader.resolve(doc, p) for p in item["get"]["parameters"]]
+        searched = {p["name"] for p in declared if "x-fhir-search-type" in p}
+        shared = {"_id"} | ({"_lastUpdated"} if provider.updated_column is not None else set())
+        assert searched == shared | set(provider.params), provider.type
+        sort = next(p for p in declared if p["name"] == "_sort")["description"]
+        keys = [*sorted(shared, key=["_id", "_lastUpdated"].index), *provider.sort]
+        assert sort.endswith(": " + ", ".join(f"`{k}`" for k in keys) + "."), provider.type

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from emr_api.codegen import loader
 from emr_api.handlers.fhir import patient as fhir_patient
 from tests.conftest import bearer, password_token, register_client
 
@@ -283,14 +282,3 @@ def test_a_patient_sees_only_their_own_record(client, family):
         client, app, role="patient", username="phil", password="phil",
         email="phil@example.com", scope="openid api:fhir"))), 403)
     assert "patient/Patient.s" in body["issue"][0]["diagnostics"]
-
-
-def test_the_yaml_and_the_provider_name_the_same_search(client):
-    doc = loader.read_only("fhir/openapi.yaml")
-    search = doc["paths"]["/Patient"]["get"]
-    declared = [loader.resolve(doc, p) for p in search["parameters"]]
-    own = {p["name"] for p in declared if "x-fhir-search-type" in p} - {"_id", "_lastUpdated"}
-    assert own == set(fhir_patient.PARAMS)
-    sort = next(p for p in declared if p["name"] == "_sort")["description"]
-    for key in ("_id", "_lastUpdated", *fhir_patient.SORT):
-        assert f"`{key}`" in sort

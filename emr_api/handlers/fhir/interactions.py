@@ -181,7 +181,8 @@ def _order(provider: Provider, sort: str | None) -> list[engine.SortKey]:
         column = provider.id_column if name == "_id" else \
             provider.updated_column if name == "_lastUpdated" else provider.sort.get(name)
         if column is None:
-            allowed = ", ".join(["_id", "_lastUpdated", *provider.sort])
+            shared = ["_id"] + (["_lastUpdated"] if provider.updated_column is not None else [])
+            allowed = ", ".join([*shared, *provider.sort])
             raise ValidationFailed({"_sort": [f"cannot sort {provider.type} by {name!r}; "
                                               f"allowed: {allowed}"]})
         keys.append(engine.SortKey(column, descending=part.strip().startswith("-")))

@@ -202,7 +202,8 @@ class Provider:
     # What every row of this type is (one `type` of OpenEMR's `lists`, ...).
     base: tuple = ()
     id_column_name: str = "uuid"
-    updated_column_name: str = "last_updated"
+    # The row's change time (`meta.lastUpdated`, `_lastUpdated`); None when it keeps none.
+    updated_column_name: str | None = "last_updated"
 
     @property
     def id_column(self):
@@ -210,12 +211,13 @@ class Provider:
 
     @property
     def updated_column(self):
-        return getattr(self.model, self.updated_column_name)
+        return getattr(self.model, self.updated_column_name) if self.updated_column_name \
+            else None
 
     def param(self, name: str) -> Param | None:
         if name == "_id":
             return Param("_id", "token", (self.id_column,),
                          token=codes(self.id_column, None))
-        if name == "_lastUpdated":
+        if name == "_lastUpdated" and self.updated_column is not None:
             return Param("_lastUpdated", "date", (self.updated_column,))
         return self.params.get(name)
