@@ -197,3 +197,12 @@ def run(session: Session, query: Query) -> Found:
 def first(session: Session, model: type, where: list):
     """The first row meeting every clause, or None."""
     return session.execute(select(model).where(*where).limit(1)).scalars().first()
+
+
+def lookup(session: Session, key, value, wanted) -> dict:
+    """{key: value} for the wanted keys (one query, none when nothing is wanted): the names
+    or uuids of the rows a page of results refers to."""
+    wanted = {w for w in wanted if w is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(key, value).where(key.in_(wanted))).all())

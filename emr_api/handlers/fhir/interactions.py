@@ -186,7 +186,8 @@ def _order(provider: Provider, sort: str | None) -> list[engine.SortKey]:
             raise ValidationFailed({"_sort": [f"cannot sort {provider.type} by {name!r}; "
                                               f"allowed: {allowed}"]})
         keys.append(engine.SortKey(column, descending=part.strip().startswith("-")))
-    primary = getattr(provider.model, provider.model.__mapper__.primary_key[0].key)
+    mapper = provider.model.__mapper__
+    primary = getattr(provider.model, mapper.get_property_by_column(mapper.primary_key[0]).key)
     return keys + [engine.SortKey(primary)]
 
 

@@ -47,11 +47,14 @@ class Param:
     element: str | None = None  # reference: the element holding it (default: the name)
 
     def referred_ids(self, resource: dict) -> list[tuple[str, str]]:
-        """(type, id) of what this reference parameter points at in a resource."""
-        value = resource.get(self.element or self.name)
+        """(type, id) of what this reference parameter points at in a resource; `element`
+        is a dotted path through lists (`participant.individual`)."""
+        nodes = [resource]
+        for step in (self.element or self.name).split("."):
+            nodes = [child for node in nodes for child in _as_list(node.get(step))]
         found = []
-        for item in value if isinstance(value, list) else [value]:
-            kind, _, id_ = ((item or {}).get("reference") or "").partition("/")
+        for node in nodes:
+            kind, _, id_ = (node.get("reference") or "").partition("/")
             if kind in self.targets and id_:
                 found.append((kind, id_))
         return found
@@ -91,6 +94,12 @@ class Param:
         if kind is not None and kind not in self.targets or not id_:
             return false()
         return self.reference(id_)
+
+
+def _as_list(value) -> list[dict]:
+    if value is None:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
 
 
 def _bad(name: str, message: str) -> ValidationFailed:
