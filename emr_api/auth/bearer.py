@@ -41,6 +41,12 @@ def standing(conn: Connection, claims: dict) -> Access:
                   jti=row.jti)
 
 
+def scope_context(claims: dict) -> str:
+    """The context a token's resource scopes are in: `patient` for a patient's token,
+    `user` for a staff user's."""
+    return "patient" if claims.get("role") == Role.PATIENT.value else "user"
+
+
 def check_role(api: Api, claims: dict) -> None:
     """Raise Forbidden when the API answers patients only and the token is not one's."""
     if api.patient_only and claims.get("role") != Role.PATIENT.value:

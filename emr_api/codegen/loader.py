@@ -18,7 +18,8 @@ turns it into the one self-contained document Connexion, Swagger UI and Schemath
   require, in each form a client may ask for it, with the words the consent page uses;
 - `x-common-responses` in a root adds the answers any operation can give (`all`: 503 when
   the database cannot answer) and any operation taking a body (`body`: 413, 415) to each
-  operation that does not declare them itself."""
+  operation that does not declare them itself;
+- a FHIR type's `x-fhir-resource` block becomes its paths (`codegen/fhir_paths.py`)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from emr_api import scopes
+from emr_api.codegen import fhir_paths
 
 OPENAPI_DIR = Path(__file__).resolve().parent.parent / "openapi"
 # The keys of a path item that are operations.
@@ -39,7 +41,12 @@ ENVELOPES = OPENAPI_DIR / "components" / "standard.yaml"
 @lru_cache(maxsize=None)
 def _read(path: Path) -> dict:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        content = yaml.safe_load(fh)
+    if "x-fhir-resource" in content:  # a FHIR type: its paths are written from the block
+        paths, tags = fhir_paths.expand(content["x-fhir-resource"])
+        content = {**content, "paths": {**paths, **content.get("paths", {})},
+                   "tags": tags + content.get("tags", [])}
+    return content
 
 
 def _pointer(doc, pointer: str):

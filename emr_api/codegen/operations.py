@@ -27,6 +27,9 @@ class Operation:
     parameters: tuple[dict, ...]  # path-level and operation-level, references resolved
     body_schema: dict | None  # the request body's schema (JSON or form), resolved
     max_body: int | None = None  # `x-max-body`: bytes it takes beyond its API's `max_body`
+    # Each security requirement's scopes: alternatives, e.g. the user/ and patient/ forms
+    # of a FHIR interaction.
+    requirements: tuple[tuple[str, ...], ...] = ()
 
     def parameter(self, name: str) -> dict | None:
         return next((p for p in self.parameters if p["name"] == name), None)
@@ -56,7 +59,9 @@ def _operations_of(api: Api) -> list[Operation]:
                 api=api, path=path, method=method, operation_id=op["operationId"],
                 scopes=scopes, protected=bool(security),
                 acl=tuple(op["x-acl"]) if op.get("x-acl") else None,
-                parameters=parameters, body_schema=body, max_body=op.get("x-max-body")))
+                parameters=parameters, body_schema=body, max_body=op.get("x-max-body"),
+                requirements=tuple(tuple(s for need in req.values() for s in need)
+                                   for req in security)))
     return found
 
 

@@ -106,7 +106,13 @@ class Database:
         self.url = url
         self.timeout = timeout
         self.engine = make_engine(url, timeout)
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine = self.engine
+        if self.dialect == "postgresql":
+            # At READ COMMITTED, PostgreSQL's default, every statement takes its own snapshot
+            # in or out of a transaction: a read transaction adds only the round trips of its
+            # BEGIN and COMMIT. Reads run in autocommit (a client-side switch in psycopg).
+            self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(self._read_engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(emr_write=True)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False)
 
@@ -116,6 +122,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        """A session to read in (a transaction, except on PostgreSQL: see __init__)."""
         with self._read() as session, session.begin():
             yield session
 
@@ -127,8 +134,8 @@ class Database:
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
-        """A Core connection in a read transaction: for hot paths that need no ORM."""
-        with self.engine.begin() as conn:
+        """A Core connection to read in: for hot paths that need no ORM."""
+        with self._read_engine.begin() as conn:
             yield conn
 
     @contextmanager

@@ -33,3 +33,21 @@ def openid_configuration(site: Site) -> dict:
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "name", "given_name",
                              "family_name", "email"],
     }
+
+
+# SMART App Launch 2.2 capabilities the flows above support today.
+SMART_CAPABILITIES = [
+    "launch-standalone", "client-public", "client-confidential-symmetric",
+    "sso-openid-connect", "permission-offline", "permission-patient", "permission-user",
+    "permission-v1", "permission-v2",
+]
+
+
+def smart_configuration(site: Site) -> dict:
+    """`.well-known/smart-configuration` of the site's FHIR API (SMART App Launch 2.2)."""
+    server = openid_configuration(site)
+    keys = ("issuer", "jwks_uri", "authorization_endpoint", "token_endpoint",
+            "registration_endpoint", "introspection_endpoint", "revocation_endpoint",
+            "scopes_supported", "response_types_supported", "grant_types_supported",
+            "code_challenge_methods_supported", "token_endpoint_auth_methods_supported")
+    return {**{key: server[key] for key in keys}, "capabilities": list(SMART_CAPABILITIES)}

@@ -16,6 +16,7 @@ import inspect
 
 from emr_api import request_context, scopes
 from emr_api.auth import bearer
+from emr_api.codegen import operations
 
 
 async def token_info(token: str, required_scopes=None, request=None) -> dict:
@@ -24,8 +25,25 @@ async def token_info(token: str, required_scopes=None, request=None) -> dict:
     granted = frozenset(scopes.split(claims.get("scope")))
     info.claims = claims  # before the checks: a refused request is audited with it
     bearer.check_role(info.api, claims)
-    bearer.check_scopes(granted, info.api, required_scopes or [])
+    required = _in_callers_context(request, claims) or required_scopes or []
+    bearer.check_scopes(granted, info.api, required)
     return {"sub": claims.get("sub"), "scope": sorted(granted)}
+
+
+def _in_callers_context(request, claims: dict) -> tuple[str, ...] | None:
+    """Of an operation's alternative requirements (FHIR's `user/` and `patient/` forms),
+    the one in the token's own context. Connexion tries each alternative in turn; checking
+    this one every time answers a refusal with the scope the caller could have held."""
+    routing = (request.scope.get("extensions") or {}).get("connexion_routing", {}) \
+        if request is not None else {}
+    found = operations.by_id().get(routing.get("operation_id"))
+    if found is None or len(found.requirements) < 2:
+        return None
+    context = bearer.scope_context(claims)
+    for requirement in found.requirements:
+        if any((parsed := scopes.parse(s)) and parsed[0] == context for s in requirement):
+            return requirement
+    return None
 
 
 def admit(acl: tuple[str, str] | None) -> None:

@@ -16,6 +16,7 @@ from emr_api.db.models import CalendarCategory, Encounter, Facility, Patient, Pr
 from emr_api.errors import ValidationFailed
 from emr_api.identity import Access
 from emr_api.services import patients, resources
+from emr_api.services.search import lookup
 from emr_api.services.values import parse_datetime, parse_id, parse_pos_code
 
 # HL7 v3 ActEncounterCode, as OpenEMR's `_ActEncounterCode` list titles them.
@@ -153,15 +154,8 @@ def labels(session: Session, encounters) -> Labels:
     """The names of the billing facilities and categories these encounters name (a query
     each, whatever the number of rows)."""
     return Labels(
-        facilities=_names(session, Facility.id, Facility.name,
+        facilities=lookup(session, Facility.id, Facility.name,
                           {e.billing_facility for e in encounters}),
-        categories=_names(session, CalendarCategory.pc_catid, CalendarCategory.pc_catname,
+        categories=lookup(session, CalendarCategory.pc_catid, CalendarCategory.pc_catname,
                           {e.pc_catid for e in encounters}),
     )
-
-
-def _names(session: Session, key, name, wanted: set) -> dict:
-    wanted.discard(None)
-    if not wanted:
-        return {}
-    return dict(session.execute(select(key, name).where(key.in_(wanted))).all())

@@ -31,3 +31,13 @@ def options(session: Session, access: Access, list_name: str, *, sort: str | Non
             select(ListOption.option_id).where(ListOption.list_id == list_name).limit(1)).first():
         raise NotFound(f"No list named {list_name!r}", fields={"list_name": ["not found"]})
     return page
+
+
+def titles_and_codes(session: Session, list_ids) -> dict[tuple[str, str], tuple[str, str]]:
+    """{(list_id, folded option_id): (title, codes)} of these lists, for mapping stored
+    option ids to their words and standard codes. Option ids match whatever their case, as
+    OpenEMR's lookups do."""
+    rows = session.execute(select(ListOption.list_id, ListOption.option_id, ListOption.title,
+                                  ListOption.codes).where(ListOption.list_id.in_(list_ids)))
+    return {(list_id, option_id.casefold()): (title, codes)
+            for list_id, option_id, title, codes in rows}

@@ -16,7 +16,7 @@ def test_no_answer_is_kept_by_a_cache(client, admin, path):
 
 
 @pytest.mark.parametrize("path", ["/apis/nosuchsite/api/patient", "/apis/default/nosuchapi/x",
-                                  "/apis/default/fhir/Patient"])
+                                  "/apis/default/fhir/NoSuchType"])
 def test_answers_from_the_edge_are_not_cached_either(client, path):
     r = client.get(path)
     assert r.status_code == 404

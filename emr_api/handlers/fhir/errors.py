@@ -6,7 +6,8 @@ from __future__ import annotations
 from emr_api.errors import Problem
 
 _CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-          405: "not-supported", 409: "conflict", 413: "too-long", 415: "not-supported",
+          405: "not-supported", 406: "not-supported", 409: "conflict", 410: "deleted",
+          412: "conflict", 413: "too-long", 415: "not-supported", 422: "processing",
           503: "transient"}
 
 

@@ -3,13 +3,15 @@ site and caller (from the request context the server set)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime
 from urllib.parse import urlencode
 
 from emr_api import request_context
-from emr_api.identity import Access
+from emr_api.handlers.context import access, reading, touched_patient, writing
 from emr_api.services.resources import Page
+
+__all__ = ["access", "reading", "writing", "touched_patient", "envelope", "ok", "created",
+           "listing", "wire_value", "fields_of"]
 
 
 def envelope(data=None, *, validation=None, internal=None, links=None) -> dict:
@@ -29,39 +31,6 @@ def ok(data, status: int = 200):
 
 def created(data):
     return envelope(data), 201
-
-
-def access() -> Access:
-    return request_context.current().caller()
-
-
-@contextmanager
-def reading():
-    """The request's transaction, to read in."""
-    info = request_context.current()
-    if info.session is not None:
-        yield info.session
-        return
-    with info.site.db.read() as session:
-        yield session
-
-
-@contextmanager
-def writing():
-    """The request's one write transaction: committed after the handler returns (before
-    the answer is sent), rolled back on any error."""
-    info = request_context.current()
-    if info.session is not None and info.session_writes:
-        yield info.session
-        return
-    with info.site.db.write() as session:
-        yield session
-
-
-def touched_patient(puuid: str | None) -> None:
-    """Name the patient this request read or wrote, for the audit row."""
-    if puuid:
-        request_context.current().audit.patient_uuid = puuid
 
 
 def listing(page: Page, items: list, path: str, params: dict):

@@ -1,0 +1,55 @@
+"""The FHIR CapabilityStatement's resource list, written from the FHIR API's OpenAPI
+document: each type's interactions (its operations' `x-fhir-interaction`), its search
+parameters (query parameters with `x-fhir-search-type`), its profiles (its tag). Nothing about a type is stated twice: a new type file is in the statement at once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from emr_api.codegen import loader
+from emr_api.codegen.loader import METHODS
+
+FHIR_DOCUMENT = "fhir/openapi.yaml"
+
+
+@lru_cache(maxsize=1)
+def resources() -> tuple[dict, ...]:
+    doc = loader.read_only(FHIR_DOCUMENT)
+    tags = {tag["name"]: tag for tag in doc.get("tags", [])}
+    found: dict[str, dict] = {}
+    for path, item in doc.get("paths", {}).items():
+        for method in METHODS:
+            op = item.get(method)
+            if not op or "x-fhir-type" not in op:
+                continue
+            entry = found.setdefault(op["x-fhir-type"], {"interaction": [], "searchParam": []})
+            code = op["x-fhir-interaction"]
+            if {"code": code} not in entry["interaction"]:
+                entry["interaction"].append({"code": code})
+            if code == "search-type" and path == f"/{op['x-fhir-type']}":
+                for param in (loader.resolve(doc, p) for p in op.get("parameters", [])):
+                    if param["name"] in ("_include", "_revinclude"):
+                        key = "searchInclude" if param["name"] == "_include" else \
+                            "searchRevInclude"
+                        entry[key] = list(param["x-fhir-values"])
+                    if "x-fhir-search-type" in param:
+                        entry["searchParam"].append({
+                            "name": param["name"], "type": param["x-fhir-search-type"],
+                            "documentation": param.get("description", "").strip()})
+    statement = []
+    for type_ in sorted(found):
+        tag = tags.get(type_, {})
+        statement.append({
+            "type": type_,
+            "profile": f"http://hl7.org/fhir/StructureDefinition/{type_}",
+            "supportedProfile": list(tag.get("x-fhir-profiles", [])),
+            "documentation": tag.get("description", ""),
+            **found[type_],
+            "versioning": "no-version",
+            "readHistory": False,
+            "updateCreate": False,
+            "conditionalCreate": False,
+            "conditionalUpdate": False,
+            "conditionalDelete": "not-supported",
+        })
+    return tuple(statement)
