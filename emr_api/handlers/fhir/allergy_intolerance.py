@@ -13,9 +13,10 @@ from emr_api.handlers.fhir.lists import (
     clinical_status,
     clinical_status_param,
     patient_param,
+    provider,
     status_concept,
 )
-from emr_api.handlers.fhir.provider import Provider, instant
+from emr_api.handlers.fhir.provider import instant
 from emr_api.services import lists
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance"
@@ -54,19 +55,5 @@ def to_fhir(row: Issue, patient_uuid: str) -> dict:
     return resource
 
 
-def represent(session, rows) -> list[dict]:
-    uuids = lists.patient_uuids(session, rows)
-    return [to_fhir(row, uuids[row.pid]) for row in rows]
-
-
-PROVIDER = Provider(
-    type="AllergyIntolerance",
-    model=Issue,
-    params=PARAMS,
-    sort=SORT,
-    owner=lists.ALLERGY.spec.owner,
-    represent=represent,
-    base=(lists.ALLERGY.of_type(),),
-    updated_column_name="modifydate",
-)
+PROVIDER = provider("AllergyIntolerance", lists.ALLERGY, PARAMS, SORT, to_fhir)
 read, search, search_query, search_form = bind(PROVIDER)

@@ -3,8 +3,10 @@ the organization that runs it and the place it is), with the same address and co
 
 from __future__ import annotations
 
+from sqlalchemy import true
+
 from emr_api.db.models import Facility
-from emr_api.handlers.fhir.provider import Param
+from emr_api.handlers.fhir.provider import Param, Provider
 
 NPI = "http://hl7.org/fhir/sid/us-npi"
 
@@ -37,3 +39,12 @@ ADDRESS_PARAMS = {
     "address-state": Param("address-state", "string", (Facility.state,)),
     "address-postalcode": Param("address-postalcode", "string", (Facility.postal_code,)),
 }
+
+
+def provider(type_: str, params: dict, sort: dict, to_fhir) -> Provider:
+    """A FHIR type over the facilities: not patient data (every caller sees them), and
+    their rows keep no change time."""
+    return Provider(type=type_, model=Facility, params=params, sort=sort,
+                    owner=lambda puuid: true(),
+                    represent=lambda session, rows: [to_fhir(row) for row in rows],
+                    patient_of=lambda resource: None, updated_column_name=None)

@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import and_, not_
 
 from emr_api.db.models import Issue
-from emr_api.handlers.fhir.provider import Param
+from emr_api.handlers.fhir.provider import Param, Provider
+from emr_api.services import lists
 from emr_api.services.lists import Kind
 
 
@@ -41,3 +42,15 @@ def patient_param(kind: Kind, name: str = "patient", element: str = "patient") -
 def status_concept(system: str, code: str) -> dict:
     return {"coding": [{"system": system, "code": code}]}
 
+
+
+def provider(type_: str, kind: Kind, params: dict, sort: dict, to_fhir) -> Provider:
+    """A FHIR type over one kind of `lists` row; `to_fhir(row, patient_uuid)` shapes a row."""
+
+    def represent(session, rows) -> list[dict]:
+        uuids = lists.patient_uuids(session, rows)  # one query a page
+        return [to_fhir(row, uuids[row.pid]) for row in rows]
+
+    return Provider(type=type_, model=Issue, params=params, sort=sort,
+                    owner=kind.spec.owner, represent=represent, base=(kind.of_type(),),
+                    updated_column_name="modifydate")

@@ -3,12 +3,10 @@ managed by the organization of the same facility."""
 
 from __future__ import annotations
 
-from sqlalchemy import true
-
 from emr_api.db.models import Facility
-from emr_api.handlers.fhir.facility import ADDRESS_PARAMS, address, telecom
+from emr_api.handlers.fhir.facility import ADDRESS_PARAMS, address, provider, telecom
 from emr_api.handlers.fhir.interactions import bind
-from emr_api.handlers.fhir.provider import Param, Provider
+from emr_api.handlers.fhir.provider import Param
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-location"
 
@@ -38,14 +36,5 @@ def to_fhir(row: Facility) -> dict:
     return {k: v for k, v in resource.items() if v != []}
 
 
-PROVIDER = Provider(
-    type="Location",
-    model=Facility,
-    params=PARAMS,
-    sort=SORT,
-    owner=lambda puuid: true(),  # not patient data
-    represent=lambda session, rows: [to_fhir(row) for row in rows],
-    patient_of=lambda resource: None,
-    updated_column_name=None,
-)
+PROVIDER = provider("Location", PARAMS, SORT, to_fhir)
 read, search, search_query, search_form = bind(PROVIDER)
