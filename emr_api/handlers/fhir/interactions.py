@@ -50,7 +50,7 @@ def read(provider: Provider, id: str):
     with reading() as session:
         caller = access()
         found = engine.first(session, provider.model,
-                             [provider.id_column == id, *_narrowed(provider, caller)])
+                             [provider.match_ids([id]), *_narrowed(provider, caller)])
         if found is None:
             raise NotFound(f"No {provider.type} with id {id}", fields={"id": ["not found"]})
         resource = provider.represent(session, [found])[0]
@@ -319,7 +319,7 @@ def _included(session, caller, resources: list[dict], includes, revincludes):
                 continue
             target = registry.provider(kind)
             rows = engine.run(session, engine.Query(
-                model=target.model, where=[target.id_column.in_(sorted(ids)),
+                model=target.model, where=[target.match_ids(ids),
                                            *_narrowed(target, caller)],
                 order=_order(target, None), limit=len(ids), count=False)).rows
             for found in target.represent(session, rows):

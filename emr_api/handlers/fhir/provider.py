@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, or_
 
 from emr_api.errors import ValidationFailed
 from emr_api.services.search import (
@@ -213,6 +213,10 @@ class Provider:
     id_column_name: str = "uuid"
     # The row's change time (`meta.lastUpdated`, `_lastUpdated`); None when it keeps none.
     updated_column_name: str | None = "last_updated"
+    # The rows a public id names, when that is not `id_column == id`: a type whose model
+    # fans one stored row out into several resources (Observation: `<uuid>-bp`) answers a
+    # clause the database can look up by the stored row's own indexed uuid.
+    id_clause: Callable[[str], ColumnElement] | None = None
 
     @property
     def id_column(self):
@@ -223,8 +227,20 @@ class Provider:
         return getattr(self.model, self.updated_column_name) if self.updated_column_name \
             else None
 
+    def match_ids(self, ids) -> ColumnElement:
+        """The rows with any of these public ids."""
+        ids = sorted(ids)
+        if self.id_clause is None:
+            return self.id_column == ids[0] if len(ids) == 1 else self.id_column.in_(ids)
+        return or_(*(self.id_clause(id_) for id_ in ids)) if ids else false()
+
     def param(self, name: str) -> Param | None:
         if name == "_id":
+            if self.id_clause is not None:
+                by_id = self.id_clause
+                return Param("_id", "token", (self.id_column,),
+                             token=lambda system, code: by_id(code)
+                             if system in (None, "") and code else None)
             return Param("_id", "token", (self.id_column,),
                          token=codes(self.id_column, None))
         if name == "_lastUpdated" and self.updated_column is not None:
