@@ -72,6 +72,6 @@ def test_the_wheel_serves_from_a_fresh_environment(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     facts = json.loads(done.stdout.strip().splitlines()[-1])
     assert facts["package"].startswith(str(site_packages)), facts
-    assert facts["documents"] == ["standard", "portal", "oauth2"]
+    assert facts["documents"] == ["standard", "portal", "fhir", "oauth2"]
     assert facts["operations"] > 20
     assert (facts["version"], facts["standard_doc"], facts["discovery"]) == (200, 200, 200)

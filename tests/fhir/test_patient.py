@@ -217,7 +217,7 @@ def test_unknown_parameters_lenient_by_default_strict_when_asked(client, staff, 
 @pytest.mark.parametrize("params", [
     {"birthdate": "yesterday"}, {"birthdate": "xx2020"}, {"birthdate": "2020-02-30"},
     {"_page": "not-a-cursor"}, {"_count": "many"}, {"given:missing": "perhaps"},
-    {"birthdate:exact": "2020"},
+    {"birthdate:exact": "2020"}, {"family": "a\x00b"}, {"x\x00y": "1"},
 ])
 def test_bad_search_values_are_400_operation_outcomes(client, staff, params):
     outcome(client.get(f"{FHIR}/Patient", params=params, headers=staff), 400)

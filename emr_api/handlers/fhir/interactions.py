@@ -25,6 +25,7 @@ from emr_api.handlers.context import access, reading, touched_patient
 from emr_api.handlers.fhir import answer, base_url, negotiate, registry
 from emr_api.handlers.fhir.provider import Provider
 from emr_api.services import search as engine
+from emr_api.services.values import check_text
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -61,8 +62,11 @@ def read(provider: Provider, id: str):
 def search(provider: Provider, form: dict | None = None):
     negotiate()
     info = request_context.current()
-    pairs = list(info.query_items) + [(k, v) for k, vs in (form or {}).items()
+    pairs = list(info.query_items) + [(k, str(v)) for k, vs in (form or {}).items()
                                       for v in (vs if isinstance(vs, list) else [vs])]
+    for name, value in pairs:  # no database stores U+0000 or a lone surrogate alike
+        check_text("search parameter name", name)
+        check_text(name, value)
     strict = "handling=strict" in (info.headers.get("prefer") or "").replace(" ", "")
     criteria, used, ignored = _criteria(provider, pairs, strict)
     includes = _includes(provider, pairs, strict, ignored)
