@@ -8,7 +8,9 @@ and our handlers are sync SQLAlchemy code, so they run in that pool.
 Three small subclasses keep Connexion's per-request work to what a request needs: the
 decorator chain is built once per operation (`_DecoratedOnce`), an operation without a
 body reads none (`_Parameters`), and the token function's signature is inspected once
-(`_OAuthHandler`). A fourth lets a file go out with its own media type (`_Responses`)."""
+(`_OAuthHandler`). A fourth lets a file go out with its own media type (`_Responses`).
+Starlette's routers find a route by its path's first segment instead of trying every route
+(`server/routing.py`)."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from connexion.utils import extract_content_type
 
 from emr_api.codegen import apis, loader
 from emr_api.jobs.scheduler import Scheduler
-from emr_api.server import errors
+from emr_api.server import errors, routing
 from emr_api.server.docs import SiteSwaggerUIMiddleware
 from emr_api.server.edge import SiteEdge
 from emr_api.server.resolver import OffloadingResolver, SiteThreads
@@ -118,6 +120,7 @@ class _OAuthHandler(OAuthSecurityHandler):
 
 
 def build_connexion(settings: Settings, threads: SiteThreads) -> AsyncApp:
+    routing.install()  # before Connexion builds its routers: they bind their lookup then
     app = AsyncApp(__name__, middlewares=list(MIDDLEWARES),
                    security_map={**SECURITY_HANDLERS, "oauth2": _OAuthHandler})
     app._middleware_app.api_cls = _Api  # AsyncApp takes no API class of its own
