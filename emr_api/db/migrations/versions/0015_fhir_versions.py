@@ -1,0 +1,19 @@
+"""Reserved: fhir versions (filled in by the FHIR work of issue 8; no change yet)
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-01 20:20:00
+"""
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,19 @@
+"""Reserved: documents fhir (filled in by the FHIR work of issue 8; no change yet)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-01 20:20:00
+"""
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
