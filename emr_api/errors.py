@@ -48,6 +48,18 @@ class Conflict(ApiError):
     status = 409
 
 
+class Gone(ApiError):
+    """It existed and was deleted."""
+
+    status = 410
+
+
+class PreconditionFailed(ApiError):
+    """The request's condition (If-Match, a conditional create) does not hold."""
+
+    status = 412
+
+
 class PayloadTooLarge(ApiError):
     status = 413
 

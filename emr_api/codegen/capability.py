@@ -45,11 +45,17 @@ def resources() -> tuple[dict, ...]:
             "supportedProfile": list(tag.get("x-fhir-profiles", [])),
             "documentation": tag.get("description", ""),
             **found[type_],
-            "versioning": "no-version",
-            "readHistory": False,
+            **_versioning({i["code"] for i in found[type_]["interaction"]}),
             "updateCreate": False,
-            "conditionalCreate": False,
             "conditionalUpdate": False,
             "conditionalDelete": "not-supported",
         })
     return tuple(statement)
+
+
+def _versioning(interactions: set[str]) -> dict:
+    """A type that takes writes keeps versions: vread, If-Match, conditional create."""
+    if "vread" not in interactions:
+        return {"versioning": "no-version", "readHistory": False, "conditionalCreate": False}
+    return {"versioning": "versioned-update", "readHistory": True,
+            "conditionalCreate": "create" in interactions}

@@ -6,8 +6,12 @@ under `openapi/fhir/` names only what is its own: its profiles, ACL, search para
 sort keys and includes. The loader calls `expand` when it reads such a file, so the bundle,
 Connexion, Swagger UI, Schemathesis and the CapabilityStatement all see ordinary paths.
 
+A type that takes writes lists them (`write: [create, update, delete]`), names the schema of
+the body they take (`body`, in its own file's components), and is versioned:
+it also answers vread and its history (`/{type}/{id}/_history[/{vid}]`, `/{type}/_history`).
+
 Each operation carries its type (`x-fhir-type`) and `x-fhir-interaction` (read,
-search-type); each search parameter `x-fhir-search-type` (token, string, date, ...). Operation ids name the type's handler
+search-type, create, update, delete, vread, history-instance, history-type); each search parameter `x-fhir-search-type` (token, string, date, ...). Operation ids name the type's handler
 module: `emr_api.handlers.fhir.<module>.read|search|search_query|search_form`."""
 
 from __future__ import annotations
@@ -116,8 +120,80 @@ def expand(resource: dict) -> tuple[dict, list[dict]]:
                 "responses": _answers(**{
                     "200": {"description": f"The {type_}", "content": {
                         "application/fhir+json": {"schema": _ref("schemas", "Resource")}}},
-                    "404": _ref("responses", "OperationOutcome")})}},
+                    "404": _ref("responses", "OperationOutcome"),
+                    **({"410": _ref("responses", "OperationOutcome")}
+                       if resource.get("write") else {})})}},
     }
+    if resource.get("write"):
+        _add_writes(paths, resource, handler)
+        # Fixed paths first: routes match in order, and `/{type}/_history` is not a read of
+        # the resource with id `_history`.
+        paths = dict(sorted(paths.items(), key=lambda item: "{" in item[0]))
     tag = {"name": type_, "description": resource["description"],
            "x-fhir-profiles": list(resource.get("profiles", []))}
     return paths, [tag]
+
+
+# What each write answers beyond the shared errors: 404 no such resource, 409 it conflicts
+# with what is stored, 410 deleted, 412 If-Match (or a conditional create) failed, 422 a
+# resource the rules refuse.
+_WRITE_ERRORS = ("404", "409", "410", "412", "422")
+_WRITE_LETTERS = {"create": "c", "update": "u", "delete": "d"}
+
+
+def _add_writes(paths: dict, resource: dict, handler: str) -> None:
+    """The writes a type lists, and the version reads every versioned type answers."""
+    type_, acl = resource["type"], resource["acl"]
+    writes = resource["write"]
+    unknown = set(writes) - set(_WRITE_LETTERS)
+    if unknown:
+        raise ValueError(f"{type_}: unknown writes {sorted(unknown)}")
+
+    def operation(interaction: str, letter: str, summary: str, answers: dict, **more) -> dict:
+        errors = {code: _ref("responses", "OperationOutcome") for code in _WRITE_ERRORS}
+        return {"tags": [type_], "operationId": f"{handler}.{interaction.replace('-', '_')}",
+                "summary": summary, "security": _security(type_, letter), "x-acl": acl,
+                "x-fhir-type": type_, "x-fhir-interaction": interaction,
+                "responses": _answers(**errors, **answers), **more}
+
+    written = {"200": _ref("responses", "Written"), "201": _ref("responses", "Written")}
+    # The type file's own schema of what a write takes (`body: "#/components/schemas/X"`).
+    schema = {"$ref": resource["body"]}
+    body = {"required": True, "description": f"The {type_}, in JSON.",
+            "content": {"application/fhir+json": {"schema": schema},
+                        "application/json": {"schema": schema}}}
+    header = [_ref("parameters", "Prefer")]
+    if "create" in writes:
+        paths[f"/{type_}"]["post"] = operation(
+            "create", "c", f"Create a {type_}", written,
+            description="Answers 201 with the resource, its `Location` and `ETag`; an "
+                        "`id` in the body is ignored (the server names it).",
+            parameters=[*header, _ref("parameters", "If-None-Exist")],
+            requestBody=body)
+    instance = paths[f"/{type_}/{{id}}"]
+    if "update" in writes:
+        instance["put"] = operation(
+            "update", "u", f"Replace a {type_}", written,
+            description="The body is the whole resource; its `id` must be the one in the "
+                        "path. Elements left out are cleared.",
+            parameters=[*header, _ref("parameters", "If-Match")],
+            requestBody=body)
+    if "delete" in writes:
+        instance["delete"] = operation(
+            "delete", "d", f"Delete a {type_}", {"204": _ref("responses", "Deleted")},
+            parameters=[_ref("parameters", "If-Match")])
+    resource_answer = {"200": {"description": f"The {type_} at that version", "content": {
+        "application/fhir+json": {"schema": _ref("schemas", "Resource")}}}}
+    paths[f"/{type_}/{{id}}/_history/{{vid}}"] = {
+        "parameters": [_ref("parameters", "id"), _ref("parameters", "vid")],
+        "get": operation("vread", "r", f"Read a version of a {type_}", resource_answer,
+                         parameters=[_ref("parameters", "_format")])}
+    history = {"200": _ref("responses", "History")}
+    paging = [_ref("parameters", name) for name in ("_count", "_since", "_page", "_format")]
+    paths[f"/{type_}/{{id}}/_history"] = {
+        "parameters": [_ref("parameters", "id")],
+        "get": operation("history-instance", "r", f"The versions of a {type_}", history,
+                         parameters=paging)}
+    paths[f"/{type_}/_history"] = {
+        "get": operation("history-type", "s", f"The versions of every {type_}", history,
+                         parameters=paging)}

@@ -23,6 +23,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateTable
 
+from emr_api.db import versions
+
 
 def make_engine(url: str, timeout: float | None = None) -> Engine:
     """An engine for a site's database; `timeout` (seconds) bounds every wait."""
@@ -45,8 +47,13 @@ def make_engine(url: str, timeout: float | None = None) -> Engine:
             connect = {"connect_timeout": seconds, "read_timeout": seconds + 2,
                        "write_timeout": seconds + 2,
                        "init_command": f"SET SESSION max_statement_time={timeout:g}"}
+        # READ COMMITTED, as PostgreSQL: each statement sees what has committed before it.
+        # At MariaDB's default (REPEATABLE READ) a transaction keeps the snapshot of its
+        # first read, the caller's token, so a conditional create that waited for another
+        # to commit would not see what that one created.
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                             pool_recycle=3600, connect_args=connect, **pool)
+                             pool_recycle=3600, connect_args=connect,
+                             isolation_level="READ COMMITTED", **pool)
     connect = {}
     if seconds:
         connect = {"connect_timeout": seconds,
@@ -115,6 +122,7 @@ class Database:
         self._read = sessionmaker(self._read_engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(emr_write=True)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False)
+        versions.keep_versions(self._write)
 
     @property
     def dialect(self) -> str:

@@ -366,6 +366,39 @@ class AuditLog(Base):
     __table_args__ = (UniqueConstraint("request_id", name="uq_audit_request"),)
 
 
+class ResourceVersion(Base):
+    """One version of a FHIR resource beyond its first (db/versions.py): written for every
+    change and delete of a versioned row, whichever API made it, and for a create through
+    FHIR. `resource` is the FHIR JSON of that version when the FHIR API wrote it (kept for
+    vread and history); a change made through the Standard API keeps no JSON. A row with no
+    versions here is at version 1."""
+
+    __tablename__ = "fhir_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_type: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(10))  # create, update, delete
+    recorded: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resource: Mapped[str | None] = mapped_column(
+        Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), nullable=True)
+
+    __table_args__ = (
+        # One writer wins each version number; the type's history pages in id order.
+        UniqueConstraint("resource_type", "resource_id", "version", name="uq_fhir_version"),
+        Index("ix_fhir_history_type_id", "resource_type", "id"),
+    )
+
+
+class CreateLock(Base):
+    """A conditional create's criteria (a hash of its type and query), locked for the
+    length of the create so two like it cannot both find nothing and both create."""
+
+    __tablename__ = "fhir_create_lock"
+    resource_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    criteria: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class Issue(Base):
     """OpenEMR's `lists`: a patient's allergies, medical problems, medications, surgeries and
     dental issues in one table, told apart by `type`. `id` is the integer id, `uuid` the

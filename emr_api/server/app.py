@@ -186,4 +186,7 @@ def _starting_and_stopping(scheduler: Scheduler, receive):
 def create_app(settings: Settings | None = None) -> EmrApi:
     settings = settings or Settings.from_env()
     logging.getLogger("emr_api").setLevel(settings.log_level.upper())
+    # FHIR writes take application/fhir+json and application/json alike; Connexion warns on
+    # every request to such an operation that it picked the first for its own use.
+    logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
     return EmrApi(settings)

@@ -41,3 +41,20 @@ def titles_and_codes(session: Session, list_ids) -> dict[tuple[str, str], tuple[
                                   ListOption.codes).where(ListOption.list_id.in_(list_ids)))
     return {(list_id, option_id.casefold()): (title, codes)
             for list_id, option_id, title, codes in rows}
+
+
+def option_for(session: Session, list_id: str, *, code: str | None = None,
+               title: str | None = None) -> str | None:
+    """The option id of a list's option holding a standard code (`CDCREC:2106-3`) among its
+    codes, else of the one with this title (any case); None when neither is there."""
+    rows = session.execute(select(ListOption.option_id, ListOption.title, ListOption.codes)
+                           .where(ListOption.list_id == list_id)).all()
+    if code:
+        for option_id, _, codes in rows:
+            if code in [c.strip() for c in (codes or "").split(";")]:
+                return option_id
+    if title:
+        for option_id, option_title, _ in rows:
+            if (option_title or "").casefold() == title.casefold():
+                return option_id
+    return None

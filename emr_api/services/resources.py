@@ -240,8 +240,12 @@ def update_allowed(spec: ResourceSpec, data: dict) -> None:
 def update(session: Session, access: Access, spec: ResourceSpec, public_id: str, data: dict,
            where: tuple = ()) -> object:
     """Change the fields sent; required fields may be left out, never cleared."""
+    return apply(session, spec, find(session, access, spec, public_id, where), data)
+
+
+def apply(session: Session, spec: ResourceSpec, row, data: dict) -> object:
+    """Change the fields sent on a row the caller has found (and may change)."""
     update_allowed(spec, data)
-    row = find(session, access, spec, public_id, where)
     _copy_fields(spec, row, data)
     if spec.rules is not None:
         spec.rules(session, row, data, False)

@@ -194,9 +194,11 @@ def run(session: Session, query: Query) -> Found:
 
 
 
-def first(session: Session, model: type, where: list):
-    """The first row meeting every clause, or None."""
-    return session.execute(select(model).where(*where).limit(1)).scalars().first()
+def first(session: Session, model: type, where: list, *, locked: bool = False):
+    """The first row meeting every clause, or None; `locked`: held against other writers
+    until the transaction ends (a write that checks a version before it changes the row)."""
+    stmt = select(model).where(*where).limit(1)
+    return session.execute(stmt.with_for_update() if locked else stmt).scalars().first()
 
 
 def lookup(session: Session, key, value, wanted) -> dict:

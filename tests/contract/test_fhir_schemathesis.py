@@ -5,7 +5,8 @@ the document says, invalid input never accepted, 405 with `Allow`; and each oper
 have answered 2xx at least once.
 
 About half of the reads whose `id` was generated valid get the id of a real resource of
-their type, so the run reaches rows as well as 404s."""
+their type, so the run reaches rows as well as 404s; an update's body carries the id of its
+URL."""
 
 from __future__ import annotations
 
@@ -46,7 +47,26 @@ def test_fhir_api(case, contract, fhir_ids, answers):
         digest = hashlib.sha256(repr((case.path_parameters, case.query)).encode()).digest()
         real = fhir_ids[case.operation.path.strip("/").split("/")[0]]
         if digest[0] % 2 == 0:
-            case.path_parameters = {**case.path_parameters, "id": real[digest[1] % len(real)]}
+            type_ = case.operation.path.strip("/").split("/")[0]
+            id_ = real[digest[1] % len(real)]
+            if case.method == "DELETE":  # a resource of its own (demo patients have records)
+                id_ = _fresh(contract, type_)
+            case.path_parameters = {**case.path_parameters, "id": id_}
+            if "vid" in case.path_parameters:
+                case.path_parameters["vid"] = "1"
+    if case.method == "PUT" and isinstance(case.body, dict) and "id" in (case.path_parameters or {}):
+        # an update names the resource of its URL (else 400, whatever the rest of it)
+        case.body = {**case.body, "id": case.path_parameters["id"]}
     response = case.call_and_validate(app=contract.app, base_url=FHIR_BASE,
                                       headers=contract.auth)
     answers[response.status_code] += 1
+
+
+def _fresh(contract, type_: str) -> str:
+    """A new resource of a type that takes writes, made from its body schema's example."""
+    schema_ref = fhir.raw_schema["paths"][f"/{type_}"]["post"]["requestBody"]["content"][
+        "application/fhir+json"]["schema"]["$ref"]
+    example = fhir.raw_schema["components"]["schemas"][schema_ref.rsplit("/", 1)[-1]]["example"]
+    r = contract.client.post(f"{FHIR_BASE}/{type_}", json=example, headers=contract.auth)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]

@@ -18,7 +18,13 @@ def test_the_capability_statement_lists_patient_as_its_file_declares(client):
     assert "application/fhir+json" in statement["format"]
     rest = statement["rest"][0]
     patient = next(r for r in rest["resource"] if r["type"] == "Patient")
-    assert {i["code"] for i in patient["interaction"]} == {"read", "search-type"}
+    assert {i["code"] for i in patient["interaction"]} == {
+        "read", "search-type", "create", "update", "delete", "vread", "history-instance",
+        "history-type"}
+    assert patient["versioning"] == "versioned-update" and patient["readHistory"] is True
+    assert patient["conditionalCreate"] is True
+    condition = next(r for r in rest["resource"] if r["type"] == "Location")
+    assert condition["versioning"] == "no-version" and condition["readHistory"] is False
     assert patient["supportedProfile"] == [
         "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]
     names = [p["name"] for p in patient["searchParam"]]

@@ -20,11 +20,12 @@ from urllib.parse import urlencode
 from sqlalchemy import Date, DateTime
 
 from emr_api import request_context
-from emr_api.errors import NotFound, ValidationFailed
+from emr_api.errors import ApiError, Gone, NotFound, ValidationFailed
 from emr_api.handlers.context import access, reading, touched_patient
 from emr_api.handlers.fhir import answer, base_url, negotiate, registry
 from emr_api.handlers.fhir.provider import Provider
 from emr_api.services import search as engine
+from emr_api.services import versions
 from emr_api.services.values import check_text
 
 DEFAULT_COUNT = 50
@@ -45,6 +46,21 @@ def _narrowed(provider: Provider, caller) -> list:
     return [*provider.base, *own]
 
 
+def represent(session, provider: Provider, rows) -> list[dict]:
+    """Rows as resources; a versioned type's carry their current version."""
+    resources = provider.represent(session, rows)
+    if provider.writer is not None and resources:
+        current = versions.current(session, provider.type, [r["id"] for r in resources])
+        for resource in resources:
+            resource["meta"]["versionId"] = str(current.get(resource["id"], 1))
+    return resources
+
+
+def etag(resource: dict) -> dict:
+    """The headers naming a resource's version."""
+    return {"ETag": f'W/"{resource["meta"]["versionId"]}"'}
+
+
 def read(provider: Provider, id: str):
     negotiate()
     elements = _elements(request_context.current().query_items)
@@ -53,10 +69,20 @@ def read(provider: Provider, id: str):
         found = engine.first(session, provider.model,
                              [provider.match_ids([id]), *_narrowed(provider, caller)])
         if found is None:
-            raise NotFound(f"No {provider.type} with id {id}", fields={"id": ["not found"]})
-        resource = provider.represent(session, [found])[0]
+            raise gone_or_missing(session, provider, id)
+        resource = represent(session, provider, [found])[0]
         touched_patient(provider.patient_of(resource))
-    return answer(_subset(resource, elements))
+    return answer(_subset(resource, elements),
+                  headers=etag(resource) if provider.writer is not None else None)
+
+
+def gone_or_missing(session, provider: Provider, id: str) -> ApiError:
+    """410 for a versioned resource that was deleted, else 404."""
+    if provider.writer is not None:
+        last = versions.latest(session, provider.type, id)
+        if last is not None and last.method == "delete":
+            return Gone(f"{provider.type} {id} was deleted")
+    return NotFound(f"No {provider.type} with id {id}", fields={"id": ["not found"]})
 
 
 def search(provider: Provider, form: dict | None = None):
@@ -83,7 +109,7 @@ def search(provider: Provider, form: dict | None = None):
             after=cursor.get("after"), before=cursor.get("before"),
             count=cursor.get("total") is None and _last(pairs, "_total") != "none")
         found = engine.run(session, query)
-        resources = provider.represent(session, found.rows)
+        resources = represent(session, provider, found.rows)
         included, notes = _included(session, caller, resources, includes, revincludes)
         touched_patient(caller.patient_uuid)  # a staff search names no one patient
     total = found.total if found.total is not None else cursor.get("total")
@@ -326,7 +352,7 @@ def _included(session, caller, resources: list[dict], includes, revincludes):
                 model=target.model, where=[target.match_ids(ids),
                                            *_narrowed(target, caller)],
                 order=_order(target, None), limit=len(ids), count=False)).rows
-            for found in target.represent(session, rows):
+            for found in represent(session, target, rows):
                 added[(kind, found["id"])] = found
     matched = [r["id"] for r in resources]
     for other, param in revincludes:
@@ -340,7 +366,7 @@ def _included(session, caller, resources: list[dict], includes, revincludes):
             where=[engine.any_of(param.reference(id_) for id_ in matched),
                    *_narrowed(other, caller)],
             order=_order(other, None), limit=MAX_REVINCLUDED, count=False))
-        for found in other.represent(session, result.rows):
+        for found in represent(session, other, result.rows):
             added[(other.type, found["id"])] = found
         if result.more_after:
             notes.append({"severity": "warning", "code": "too-costly",

@@ -11,10 +11,11 @@ import time
 
 from emr_api import request_context
 from emr_api.db.models import Patient
-from emr_api.handlers.fhir import base_url
+from emr_api.handlers.fhir import base_url, elements
 from emr_api.handlers.fhir.interactions import bind
-from emr_api.handlers.fhir.provider import Param, Provider, any_column, codes, instant
-from emr_api.services import list_options
+from emr_api.handlers.fhir.provider import Param, Provider, Writer, any_column, codes, instant
+from emr_api.handlers.fhir.writes import bind_writes
+from emr_api.services import list_options, patients, resources
 
 US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
 GENDER_SYSTEM = "http://hl7.org/fhir/administrative-gender"
@@ -174,6 +175,86 @@ def represent(session, rows) -> list[dict]:
     return [to_fhir(row, options, mrn) for row in rows]
 
 
+# Writes: a Patient a client sends, back into patient_data's columns.
+TELECOM = {("phone", "home"): "phone_home", ("phone", "mobile"): "phone_cell",
+           ("phone", "work"): "phone_biz", ("phone", None): "phone_home",
+           ("email", None): "email"}
+STORED_MARITAL = {code: stored for stored, (code, _) in MARITAL.items()}
+ISO639 = {bcp: iso for iso, bcp in BCP47.items()}
+RACE_URL = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race"
+ETHNICITY_URL = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity"
+
+
+def _omb_option(session, resource: dict, url: str, list_id: str) -> str | None:
+    """The race or ethnicity option a US Core extension names: by its OMB code, else by
+    its text (an option without a code reads back as ASKU with the option's title)."""
+    found = [e for e in resource.get("extension") or [] if isinstance(e, dict)
+             and e.get("url") == url]
+    if not found:
+        return None
+    parts = {p.get("url"): p for p in found[0].get("extension") or [] if isinstance(p, dict)}
+    coding = (parts.get("ombCategory") or {}).get("valueCoding") or {}
+    words = (parts.get("text") or {}).get("valueString")
+    code = coding.get("code") if coding.get("system") == OMB_SYSTEM else None
+    option = list_options.option_for(session, list_id, code=code and f"CDCREC:{code}",
+                                     title=words or coding.get("display"))
+    if option is None:
+        raise elements.bad(url.rsplit("/", 1)[-1], f"no {list_id} option has code {code!r} "
+                                                     f"or text {words!r}")
+    return option
+
+
+def _language(session, resource: dict) -> str | None:
+    for communication in resource.get("communication") or []:
+        concept = (communication or {}).get("language") or {}
+        bcp = elements.code_of(concept, "urn:ietf:bcp:47")
+        iso = ISO639.get((bcp or "").split("-")[0])
+        option = list_options.option_for(session, "language", code=iso and f"ISO639:{iso}",
+                                         title=concept.get("text"))
+        if option is None:
+            raise elements.bad("communication.language",
+                               f"no language option has code {bcp!r} or text "
+                               f"{concept.get('text')!r}")
+        return option
+    return None
+
+
+def from_fhir(session, resource: dict) -> dict:
+    """The Standard API's patient fields a Patient sets (every one: absent is cleared)."""
+    gender = resource.get("gender")
+    if gender not in GENDERS:
+        raise elements.bad("gender", "male, female or unknown is required")
+    home = elements.address(resource)
+    data = {**elements.name(resource), "sex": GENDERS[gender],
+            "DOB": elements.day(resource, "birthDate", required=True).isoformat(),
+            **elements.telecom(resource, TELECOM),
+            "street": home["street"], "city": home["city"], "county": home["county"],
+            "state": home["state"], "postal_code": home["postal_code"],
+            "country_code": home["country"],
+            "race": _omb_option(session, resource, RACE_URL, "race"),
+            "ethnicity": _omb_option(session, resource, ETHNICITY_URL, "ethnicity"),
+            "language": _language(session, resource),
+            "status": STORED_MARITAL.get(elements.code_of(resource.get("maritalStatus"),
+                                                          MARITAL_SYSTEM))}
+    for identifier in resource.get("identifier") or []:
+        if isinstance(identifier, dict) and identifier.get("system") == mrn_system() \
+                and identifier.get("value"):
+            data["pubpid"] = identifier["value"]
+    return data
+
+
+def _create(session, caller, resource: dict):
+    return resources.create(session, caller, patients.SPEC, from_fhir(session, resource))
+
+
+def _update(session, caller, row, resource: dict):
+    return resources.apply(session, patients.SPEC, row, from_fhir(session, resource))
+
+
+def _delete(session, caller, row):
+    patients.delete(session, row)
+
+
 PROVIDER = Provider(
     type="Patient",
     model=Patient,
@@ -182,5 +263,7 @@ PROVIDER = Provider(
     owner=lambda puuid: Patient.uuid == puuid,
     represent=represent,
     patient_of=lambda resource: resource["id"],
+    writer=Writer(create=_create, update=_update, delete=_delete),
 )
 read, search, search_query, search_form = bind(PROVIDER)
+create, update, delete, vread, history_instance, history_type = bind_writes(PROVIDER)

@@ -194,6 +194,18 @@ def instant(moment: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Writer:
+    """How FHIR writes reach a type's rows: through the Standard API's services, so both
+    APIs hold a row to the same rules. Each takes the session and the caller; `create` a
+    resource and answers the new row, `update` the row and the whole new resource, `delete`
+    the row."""
+
+    create: Callable | None = None
+    update: Callable | None = None
+    delete: Callable | None = None
+
+
+@dataclass(frozen=True)
 class Provider:
     """One FHIR resource type over one model."""
 
@@ -217,6 +229,8 @@ class Provider:
     # fans one stored row out into several resources (Observation: `<uuid>-bp`) answers a
     # clause the database can look up by the stored row's own indexed uuid.
     id_clause: Callable[[str], ColumnElement] | None = None
+    # A type that takes writes; its resources are versioned (db/versions.py names its rows).
+    writer: Writer | None = None
 
     @property
     def id_column(self):

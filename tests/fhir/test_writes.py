@@ -1,0 +1,263 @@
+"""FHIR writes and versions (Patient): create, update with If-Match, delete, vread,
+history, conditional create; a write through FHIR is what the Standard API reads, and a
+Standard API write is a new FHIR version."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.conftest import bearer, password_token, register_client
+
+FHIR = "/apis/default/fhir"
+STANDARD = "/apis/default/api"
+MRN = "https://localhost:9300/apis/default/fhir/sid/mrn"
+
+
+def outcome(r, status: int) -> dict:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert body["resourceType"] == "OperationOutcome"
+    return body
+
+
+def patient(family: str = "Writes", given: str = "Wanda", **more) -> dict:
+    return {"resourceType": "Patient",
+            "name": [{"use": "official", "family": family, "given": [given, "Q"]}],
+            "gender": "female", "birthDate": "1980-04-05",
+            "telecom": [{"system": "phone", "value": "555-0101", "use": "home"},
+                        {"system": "email", "value": "wanda@example.com"}],
+            "address": [{"use": "home", "line": ["1 Main St"], "city": "Springfield",
+                         "state": "IL", "postalCode": "62701"}], **more}
+
+
+def create(client, headers, body: dict, **extra) -> dict:
+    r = client.post(f"{FHIR}/Patient", json=body, headers={**headers, **extra})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_a_created_patient_is_version_one_and_the_standard_api_reads_it(client, admin):
+    r = client.post(f"{FHIR}/Patient", json=patient(id="ignored-id"),
+                    headers={**admin, "Content-Type": "application/fhir+json"})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["id"] != "ignored-id" and made["meta"]["versionId"] == "1"
+    assert r.headers["etag"] == 'W/"1"'
+    assert r.headers["location"].endswith(f"/fhir/Patient/{made['id']}/_history/1")
+    assert r.headers["content-type"].startswith("application/fhir+json")
+    assert made["name"][0]["family"] == "Writes" and made["name"][0]["given"] == ["Wanda", "Q"]
+    standard = client.get(f"{STANDARD}/patient/{made['id']}", headers=admin).json()["data"]
+    assert (standard["fname"], standard["mname"], standard["lname"]) == ("Wanda", "Q", "Writes")
+    assert (standard["sex"], standard["DOB"], standard["city"]) == ("Female", "1980-04-05",
+                                                                    "Springfield")
+    assert standard["phone_home"] == "555-0101" and standard["email"] == "wanda@example.com"
+    read = client.get(f"{FHIR}/Patient/{made['id']}", headers=admin)
+    assert read.headers["etag"] == 'W/"1"' and read.json() == made
+
+
+def test_an_update_is_a_new_version_and_if_match_guards_it(client, admin):
+    made = create(client, admin, patient("Versions"))
+    url = f"{FHIR}/Patient/{made['id']}"
+    changed = {**made, "name": [{"use": "official", "family": "Versioned", "given": ["Vera"]}]}
+    r = client.put(url, json=changed, headers={**admin, "If-Match": 'W/"1"'})
+    assert r.status_code == 200, r.text
+    assert r.json()["meta"]["versionId"] == "2" and r.headers["etag"] == 'W/"2"'
+    # the same If-Match again is stale: 412, and nothing changes
+    stale = {**changed, "name": [{"family": "Lost", "given": ["Update"]}]}
+    body = outcome(client.put(url, json=stale, headers={**admin, "If-Match": 'W/"1"'}), 412)
+    assert "version 2" in body["issue"][0]["diagnostics"]
+    assert client.get(url, headers=admin).json()["name"][0]["family"] == "Versioned"
+    # the Standard API sees the FHIR write, and its own write is the next FHIR version
+    standard = f"{STANDARD}/patient/{made['id']}"
+    assert client.get(standard, headers=admin).json()["data"]["lname"] == "Versioned"
+    assert client.put(standard, json={"lname": "Standardized"}, headers=admin).status_code == 200
+    now = client.get(url, headers=admin)
+    assert now.json()["meta"]["versionId"] == "3" and now.json()["name"][0]["family"] == \
+        "Standardized"
+    # versions 1 and 2 were written through FHIR and are kept; 3 is the row itself
+    v1 = client.get(f"{url}/_history/1", headers=admin)
+    assert v1.status_code == 200 and v1.json()["name"][0]["family"] == "Versions"
+    assert client.get(f"{url}/_history/2", headers=admin).json()["name"][0]["family"] == \
+        "Versioned"
+    assert client.get(f"{url}/_history/3", headers=admin).json()["name"][0]["family"] == \
+        "Standardized"
+    outcome(client.get(f"{url}/_history/9", headers=admin), 404)
+    # an update without If-Match is taken; replacing version 3 leaves it unkept
+    again = {**now.json(), "gender": "unknown"}
+    assert client.put(url, json=again, headers=admin).json()["meta"]["versionId"] == "4"
+    outcome(client.get(f"{url}/_history/3", headers=admin), 404)
+    history = client.get(f"{url}/_history", headers=admin).json()
+    assert history["type"] == "history"
+    assert [e["response"]["etag"] for e in history["entry"]] == ['W/"4"', 'W/"2"', 'W/"1"']
+    assert [e["request"]["method"] for e in history["entry"]] == ["PUT", "PUT", "POST"]
+    assert history["entry"][0]["resource"]["gender"] == "unknown"
+
+
+def test_an_identical_update_makes_no_version(client, admin):
+    made = create(client, admin, patient("Sameness"))
+    r = client.put(f"{FHIR}/Patient/{made['id']}", json=made, headers=admin)
+    assert r.status_code == 200 and r.json()["meta"]["versionId"] == "1"
+
+
+def test_a_put_must_name_the_resource_of_its_url(client, admin):
+    made = create(client, admin, patient("Mismatch"))
+    url = f"{FHIR}/Patient/{made['id']}"
+    body = outcome(client.put(url, json={**made, "id": "someone-else"}, headers=admin), 400)
+    assert "id" in body["issue"][0]["diagnostics"]
+    outcome(client.put(url, json={k: v for k, v in made.items() if k != "id"},
+                       headers=admin), 400)
+    outcome(client.put(url, json={**made, "resourceType": "Practitioner"}, headers=admin), 400)
+    outcome(client.put(f"{FHIR}/Patient/no-such-patient",
+                       json={**made, "id": "no-such-patient"}, headers=admin), 404)
+    assert client.get(url, headers=admin).json()["meta"]["versionId"] == "1"
+
+
+@pytest.mark.parametrize("broken, element", [
+    ({"gender": None}, "gender"),
+    ({"gender": "other"}, "gender"),
+    ({"birthDate": None}, "birthDate"),
+    ({"birthDate": "05/04/1980"}, "birthDate"),
+    ({"name": []}, "name"),
+    ({"name": [{"family": "OnlyFamily"}]}, "name"),
+    ({"extension": [{"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
+                     "extension": [{"url": "ombCategory", "valueCoding": {
+                         "system": "urn:oid:2.16.840.1.113883.6.238", "code": "9999-9"}},
+                                   {"url": "text", "valueString": "Nonexistent"}]}]},
+     "us-core-race"),
+])
+def test_a_patient_the_rules_refuse_is_a_400_naming_the_element(client, admin, broken, element):
+    before = client.get(f"{FHIR}/Patient", params={"family": "Refused", "_summary": "count"},
+                        headers=admin).json()["total"]
+    body = {k: v for k, v in {**patient("Refused"), **broken}.items() if v is not None}
+    found = outcome(client.post(f"{FHIR}/Patient", json=body, headers=admin), 400)
+    assert any(element in (i.get("expression") or [""])[0] or element in i["diagnostics"]
+               for i in found["issue"]), found
+    after = client.get(f"{FHIR}/Patient", params={"family": "Refused", "_summary": "count"},
+                       headers=admin).json()["total"]
+    assert after == before
+
+
+def test_race_ethnicity_language_and_marital_status_are_written_back(client, admin):
+    race = {"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
+            "extension": [{"url": "ombCategory", "valueCoding": {
+                "system": "urn:oid:2.16.840.1.113883.6.238", "code": "2028-9"}},
+                {"url": "text", "valueString": "Asian"}]}
+    made = create(client, admin, patient(
+        "Coded", extension=[race],
+        communication=[{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "es"}]}}],
+        maritalStatus={"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus", "code": "M"}]}))
+    read = client.get(f"{FHIR}/Patient/{made['id']}", headers=admin).json()
+    races = [e for e in read["extension"] if e["url"].endswith("us-core-race")]
+    assert races[0]["extension"][0]["valueCoding"]["code"] == "2028-9"
+    assert read["communication"][0]["language"]["coding"][0]["code"] == "es"
+    assert read["maritalStatus"]["coding"][0]["code"] == "M"
+    # what a read answers, written back unchanged, changes nothing
+    r = client.put(f"{FHIR}/Patient/{made['id']}", json=read, headers=admin)
+    assert r.status_code == 200 and r.json() == read
+
+
+def test_a_deleted_patient_is_gone(client, admin):
+    made = create(client, admin, patient("Deleted"))
+    url = f"{FHIR}/Patient/{made['id']}"
+    outcome(client.delete(url, headers={**admin, "If-Match": 'W/"7"'}), 412)
+    r = client.delete(url, headers=admin)
+    assert r.status_code == 204 and not r.content
+    outcome(client.get(url, headers=admin), 410)
+    assert client.get(f"{STANDARD}/patient/{made['id']}", headers=admin).status_code == 404
+    assert client.delete(url, headers=admin).status_code == 204  # deleting again: no change
+    outcome(client.put(url, json=made, headers=admin), 410)
+    # its kept version is still there for staff, and the history ends with the delete
+    assert client.get(f"{url}/_history/1", headers=admin).json()["name"][0]["family"] == "Deleted"
+    outcome(client.get(f"{url}/_history/2", headers=admin), 410)
+    history = client.get(f"{url}/_history", headers=admin).json()
+    assert [e["request"]["method"] for e in history["entry"]] == ["DELETE", "POST"]
+    assert "resource" not in history["entry"][0]
+
+
+def test_a_patient_with_records_is_not_deleted(client, admin):
+    made = create(client, admin, patient("Recorded"))
+    r = client.post(f"{STANDARD}/patient/{made['id']}/allergy", headers=admin,
+                    json={"title": "Peanuts"})
+    assert r.status_code == 201, r.text
+    body = outcome(client.delete(f"{FHIR}/Patient/{made['id']}", headers=admin), 409)
+    assert "lists" in body["issue"][0]["diagnostics"]
+    assert client.get(f"{FHIR}/Patient/{made['id']}", headers=admin).status_code == 200
+
+
+def test_conditional_create_finds_instead_of_duplicating(client, admin):
+    body = patient("Conditional", identifier=[{"system": MRN, "value": "COND-1"}])
+    condition = {"If-None-Exist": f"identifier={MRN}|COND-1"}
+    first = client.post(f"{FHIR}/Patient", json=body, headers={**admin, **condition})
+    assert first.status_code == 201, first.text
+    second = client.post(f"{FHIR}/Patient", json=body, headers={**admin, **condition})
+    assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+    create(client, admin, {**body, "identifier": [{"system": MRN, "value": "COND-1"}]})
+    outcome(client.post(f"{FHIR}/Patient", json=body, headers={**admin, **condition}), 412)
+    outcome(client.post(f"{FHIR}/Patient", json=body,
+                        headers={**admin, "If-None-Exist": "nonsense=1"}), 400)
+
+
+def test_concurrent_conditional_creates_make_one_patient(client, admin):
+    body = patient("Racing", identifier=[{"system": MRN, "value": "RACE-1"}])
+    headers = {**admin, "If-None-Exist": "identifier=RACE-1"}
+    statuses: list[int] = []
+
+    def post():
+        statuses.append(client.post(f"{FHIR}/Patient", json=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 5 + [201], statuses
+    found = client.get(f"{FHIR}/Patient", params={"identifier": "RACE-1"}, headers=admin).json()
+    assert found["total"] == 1
+
+
+def test_a_standard_api_patient_is_at_version_one_until_it_changes(client, admin, new_patient):
+    url = f"{FHIR}/Patient/{new_patient['uuid']}"
+    assert client.get(url, headers=admin).json()["meta"]["versionId"] == "1"
+    history = client.get(f"{url}/_history", headers=admin).json()
+    assert [e["response"]["etag"] for e in history["entry"]] == ['W/"1"']
+
+
+def test_the_type_history_pages_newest_first(client, admin):
+    made = [create(client, admin, patient(f"Paged{i}"))["id"] for i in range(3)]
+    first = client.get(f"{FHIR}/Patient/_history", params={"_count": 2}, headers=admin).json()
+    assert [e["resource"]["id"] for e in first["entry"]] == made[::-1][:2]
+    after = next(link["url"] for link in first["link"] if link["relation"] == "next")
+    second = client.get(after.replace("https://localhost:9300", ""), headers=admin).json()
+    assert second["entry"][0]["resource"]["id"] == made[0]
+
+
+def test_writes_need_their_scopes(client, app_client, admin):
+    reader = bearer(password_token(client, app_client,
+                                   scope="openid api:fhir user/Patient.rs"))
+    made = create(client, admin, patient("Scoped"))
+    outcome(client.post(f"{FHIR}/Patient", json=patient("Scoped"), headers=reader), 403)
+    outcome(client.put(f"{FHIR}/Patient/{made['id']}", json=made, headers=reader), 403)
+    outcome(client.delete(f"{FHIR}/Patient/{made['id']}", headers=reader), 403)
+    assert client.get(f"{FHIR}/Patient/{made['id']}/_history/1", headers=reader).status_code \
+        == 200
+    writer = bearer(password_token(client, app_client,
+                                   scope="openid api:fhir user/Patient.c"))
+    assert client.post(f"{FHIR}/Patient", json=patient("Scoped"), headers=writer).status_code \
+        == 201
+
+
+def test_a_patient_sees_only_their_own_versions(client, admin):
+    app = register_client(client, scope="openid api:fhir api:port patient/Patient.rs")
+    token = bearer(password_token(client, app, role="patient", username="phil",
+                                  password="phil", email="phil@example.com",
+                                  scope="openid api:fhir patient/Patient.rs"))
+    own = client.get(f"{FHIR}/Patient", headers=token).json()["entry"][0]["resource"]["id"]
+    other = create(client, admin, patient("Private"))
+    assert client.get(f"{FHIR}/Patient/{own}/_history", headers=token).status_code == 200
+    outcome(client.get(f"{FHIR}/Patient/{other['id']}/_history", headers=token), 404)
+    outcome(client.get(f"{FHIR}/Patient/{other['id']}/_history/1", headers=token), 404)
+    listed = client.get(f"{FHIR}/Patient/_history", headers=token).json()
+    assert {e["resource"]["id"] for e in listed.get("entry", [])} <= {own}
