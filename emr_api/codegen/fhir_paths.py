@@ -30,8 +30,8 @@ def _ref(kind: str, name: str) -> dict:
     return {"$ref": f"{COMPONENTS}/{kind}/{name}"}
 
 
-def _security(type_: str, letter: str) -> list[dict]:
-    return [{"oauth": ["api:fhir", f"{context}/{type_}.{letter}"]} for context in CONTEXTS]
+def _security(type_: str, letter: str, contexts=CONTEXTS) -> list[dict]:
+    return [{"oauth": ["api:fhir", f"{context}/{type_}.{letter}"]} for context in contexts]
 
 
 def _answers(**own) -> dict:
@@ -149,10 +149,15 @@ def _add_writes(paths: dict, resource: dict, handler: str) -> None:
     if unknown:
         raise ValueError(f"{type_}: unknown writes {sorted(unknown)}")
 
+    # Records that are not a patient's own (a practitioner) are written by staff only.
+    writers = resource.get("write_contexts", CONTEXTS)
+
     def operation(interaction: str, letter: str, summary: str, answers: dict, **more) -> dict:
         errors = {code: _ref("responses", "OperationOutcome") for code in _WRITE_ERRORS}
+        contexts = writers if letter in _WRITE_LETTERS.values() else CONTEXTS
         return {"tags": [type_], "operationId": f"{handler}.{interaction.replace('-', '_')}",
-                "summary": summary, "security": _security(type_, letter), "x-acl": acl,
+                "summary": summary, "security": _security(type_, letter, contexts),
+                "x-acl": acl,
                 "x-fhir-type": type_, "x-fhir-interaction": interaction,
                 "responses": _answers(**errors, **answers), **more}
 

@@ -47,17 +47,18 @@ def next_version(session: Session, type_: str, id_: str) -> int:
 
 def _after_flush(session: Session, _context) -> None:
     # The collections still hold what this flush wrote; the changed rows are locked by it,
-    # so two writers of one row number their versions one after the other. A row made in
-    # this transaction is at version 1 however many flushes fill it in.
-    made = session.info.setdefault("versions_made", set())
-    made.update(identity(row) for row in session.new)
+    # so two writers of one row number their versions one after the other. A transaction
+    # makes one version of a row however many flushes fill it in (a row it made is at 1).
+    versioned = session.info.setdefault("versioned", set())
+    versioned.update(identity(row) for row in session.new)
     changed = [(row, "update") for row in session.dirty
                if row not in session.deleted and session.is_modified(row)]
     changed += [(row, "delete") for row in session.deleted]
     for row, method in changed:
         key = identity(row)
-        if key is None or (method == "update" and key in made):
+        if key is None or (method == "update" and key in versioned):
             continue
+        versioned.add(key)
         session.connection().execute(insert(ResourceVersion).values(
             resource_type=key[0], resource_id=key[1], version=next_version(session, *key),
             method=method, recorded=utcnow()))
@@ -65,7 +66,7 @@ def _after_flush(session: Session, _context) -> None:
 
 def _forget_made(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction, not a savepoint
-        session.info.pop("versions_made", None)
+        session.info.pop("versioned", None)
 
 
 def keep_versions(factory) -> None:

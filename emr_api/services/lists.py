@@ -21,6 +21,7 @@ validators ask for) keeps its day: the column is a date, as OpenEMR's."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -186,3 +187,16 @@ def patient_uuids(session: Session, rows) -> dict[int, str]:
         return {}
     found = session.execute(select(Patient.pid, Patient.uuid).where(Patient.pid.in_(wanted)))
     return dict(found.all())
+
+
+def record_course(row: Issue, *, active: bool, ended: date | None) -> None:
+    """Where a row stands, as FHIR's clinical status writes it: switched on or off, and the
+    day it ended (resolved once that day has come)."""
+    row.activity = active
+    row.enddate = ended
+
+
+def record_reaction(row: Issue, reaction: str | None, severity: str | None) -> None:
+    """An allergy's reaction (in words) and its severity (mild, moderate or severe)."""
+    row.reaction = reaction
+    row.severity_al = severity

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from emr_api.db.models import Base, Patient
-from emr_api.errors import Conflict, NotFound
+from emr_api.db.models import Patient
+from emr_api.errors import NotFound
 from emr_api.identity import Access
 from emr_api.services import resources
 from emr_api.services.resources import Match, ResourceSpec
@@ -68,17 +68,8 @@ def find_by_pid(session: Session, access: Access, pid) -> Patient:
     return found
 
 
-def _referring_columns() -> list:
-    """Every column that holds a patient's pid (the foreign keys to patient_data)."""
-    return [column for table in Base.metadata.sorted_tables for column in table.columns
-            if any(fk.column is Patient.__table__.c.pid for fk in column.foreign_keys)]
-
-
 def delete(session: Session, patient: Patient) -> None:
     """Delete a patient with no records: one with encounters, problems, documents or any
     other row of their own is refused (409), naming what holds them, and nothing changes."""
-    for column in _referring_columns():
-        if session.execute(select(column).where(column == patient.pid).limit(1)).first():
-            raise Conflict(f"The patient has records ({column.table.name}); a patient with "
-                           "records is not deleted", fields={"id": ["has records"]})
+    resources.refuse_if_referred(session, Patient.__table__.c.pid, patient.pid, "patient")
     session.delete(patient)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from emr_api.db.models import Facility, Practitioner
 from emr_api.errors import ValidationFailed
+from emr_api.services import resources
 from emr_api.services.resources import Match, ResourceSpec
 from emr_api.services.values import parse_flag, parse_id
 
@@ -58,3 +59,11 @@ SPEC = ResourceSpec(
     sort=("id", "fname", "lname", "npi", "specialty", "city", "state"),
     rules=_rules,
 )
+
+
+def delete(session: Session, practitioner: Practitioner) -> None:
+    """Delete a practitioner no record refers to (an encounter, an appointment, an order,
+    a prescription...); one that is referred to is refused (409) and nothing changes."""
+    resources.refuse_if_referred(session, Practitioner.__table__.c.id, practitioner.id,
+                                 "practitioner")
+    session.delete(practitioner)

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, DateTime, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from emr_api.db.models import fold
-from emr_api.errors import NotFound, ValidationFailed
+from emr_api.errors import Conflict, NotFound, ValidationFailed
 from emr_api.identity import Access
 from emr_api.services.values import check_text, parse_date, parse_flag, parse_id
 
@@ -251,3 +251,14 @@ def apply(session: Session, spec: ResourceSpec, row, data: dict) -> object:
         spec.rules(session, row, data, False)
     session.flush()
     return row
+
+
+def refuse_if_referred(session: Session, key, value, what: str) -> None:
+    """409 when any row refers to this one (a foreign key to `key` holding `value`), naming
+    the table: a record others point at is not deleted from under them."""
+    for table in key.table.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column is key for fk in column.foreign_keys) and session.execute(
+                    select(column).where(column == value).limit(1)).first():
+                raise Conflict(f"The {what} has records ({table.name}); a {what} with "
+                               "records is not deleted", fields={"id": ["has records"]})

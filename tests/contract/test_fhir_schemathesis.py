@@ -43,17 +43,23 @@ def fhir_ids(contract) -> dict[str, list[str]]:
 @fhir.parametrize()
 @_SETTINGS
 def test_fhir_api(case, contract, fhir_ids, answers):
+    digest = hashlib.sha256(repr((case.path_parameters, case.query, case.body)).encode()).digest()
+    type_ = case.operation.path.strip("/").split("/")[0]
     if case.path_parameters and case.meta and not case.meta.is_negative_at(ParameterLocation.PATH):
-        digest = hashlib.sha256(repr((case.path_parameters, case.query)).encode()).digest()
-        real = fhir_ids[case.operation.path.strip("/").split("/")[0]]
         if digest[0] % 2 == 0:
-            type_ = case.operation.path.strip("/").split("/")[0]
+            real = fhir_ids[type_]
             id_ = real[digest[1] % len(real)]
             if case.method == "DELETE":  # a resource of its own (demo patients have records)
-                id_ = _fresh(contract, type_)
+                id_ = _fresh(contract, fhir_ids, type_)
             case.path_parameters = {**case.path_parameters, "id": id_}
             if "vid" in case.path_parameters:
                 case.path_parameters["vid"] = "1"
+            if case.method == "PUT" and digest[2] % 2 == 0:  # read, then write it back
+                current = contract.client.get(f"{FHIR_BASE}/{type_}/{id_}", headers=contract.auth)
+                if current.status_code == 200:
+                    case.body = current.json()
+    if case.method in ("POST", "PUT") and isinstance(case.body, dict) and digest[3] % 2 == 0:
+        case.body = _with_real_patient(case.body, fhir_ids)
     if case.method == "PUT" and isinstance(case.body, dict) and "id" in (case.path_parameters or {}):
         # an update names the resource of its URL (else 400, whatever the rest of it)
         case.body = {**case.body, "id": case.path_parameters["id"]}
@@ -62,11 +68,20 @@ def test_fhir_api(case, contract, fhir_ids, answers):
     answers[response.status_code] += 1
 
 
-def _fresh(contract, type_: str) -> str:
+def _with_real_patient(body: dict, fhir_ids) -> dict:
+    """A body whose `patient` or `subject` reference names a real patient."""
+    real = f"Patient/{fhir_ids['Patient'][0]}"
+    return {**body, **{element: {**body[element], "reference": real}
+                       for element in ("patient", "subject")
+                       if isinstance(body.get(element), dict)}}
+
+
+def _fresh(contract, fhir_ids, type_: str) -> str:
     """A new resource of a type that takes writes, made from its body schema's example."""
     schema_ref = fhir.raw_schema["paths"][f"/{type_}"]["post"]["requestBody"]["content"][
         "application/fhir+json"]["schema"]["$ref"]
     example = fhir.raw_schema["components"]["schemas"][schema_ref.rsplit("/", 1)[-1]]["example"]
-    r = contract.client.post(f"{FHIR_BASE}/{type_}", json=example, headers=contract.auth)
+    r = contract.client.post(f"{FHIR_BASE}/{type_}", json=_with_real_patient(example, fhir_ids),
+                             headers=contract.auth)
     assert r.status_code == 201, r.text
     return r.json()["id"]

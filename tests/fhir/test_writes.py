@@ -85,14 +85,14 @@ def test_an_update_is_a_new_version_and_if_match_guards_it(client, admin):
         "Standardized"
     outcome(client.get(f"{url}/_history/9", headers=admin), 404)
     # an update without If-Match is taken; replacing version 3 leaves it unkept
-    again = {**now.json(), "gender": "unknown"}
+    again = {**now.json(), "gender": "male"}
     assert client.put(url, json=again, headers=admin).json()["meta"]["versionId"] == "4"
     outcome(client.get(f"{url}/_history/3", headers=admin), 404)
     history = client.get(f"{url}/_history", headers=admin).json()
     assert history["type"] == "history"
     assert [e["response"]["etag"] for e in history["entry"]] == ['W/"4"', 'W/"2"', 'W/"1"']
     assert [e["request"]["method"] for e in history["entry"]] == ["PUT", "PUT", "POST"]
-    assert history["entry"][0]["resource"]["gender"] == "unknown"
+    assert history["entry"][0]["resource"]["gender"] == "male"
 
 
 def test_an_identical_update_makes_no_version(client, admin):
@@ -117,6 +117,8 @@ def test_a_put_must_name_the_resource_of_its_url(client, admin):
 @pytest.mark.parametrize("broken, element", [
     ({"gender": None}, "gender"),
     ({"gender": "other"}, "gender"),
+    ({"gender": "unknown"}, "gender"),
+    ({"name": [{"family": "X", "given": ["Short"]}]}, "name.family"),
     ({"birthDate": None}, "birthDate"),
     ({"birthDate": "05/04/1980"}, "birthDate"),
     ({"name": []}, "name"),
@@ -261,3 +263,142 @@ def test_a_patient_sees_only_their_own_versions(client, admin):
     outcome(client.get(f"{FHIR}/Patient/{other['id']}/_history/1", headers=token), 404)
     listed = client.get(f"{FHIR}/Patient/_history", headers=token).json()
     assert {e["resource"]["id"] for e in listed.get("entry", [])} <= {own}
+
+
+# AllergyIntolerance: OpenEMR's allergy rows
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
+
+
+def allergy(puuid: str, **more) -> dict:
+    return {"resourceType": "AllergyIntolerance", "patient": {"reference": f"Patient/{puuid}"},
+            "code": {"coding": [{"system": RXNORM, "code": "7980", "display": "Penicillin G"}],
+                     "text": "Penicillin G"},
+            "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL, "code": "active"}]},
+            "onsetDateTime": "2010-06-01",
+            "reaction": [{"manifestation": [{"text": "Hives"}], "severity": "mild"}],
+            "note": [{"text": "Since childhood"}], **more}
+
+
+def test_an_allergy_written_through_fhir_is_the_standard_apis(client, admin, new_patient):
+    puuid = new_patient["uuid"]
+    r = client.post(f"{FHIR}/AllergyIntolerance", json=allergy(puuid), headers=admin)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["code"]["coding"][0] == {"system": RXNORM, "code": "7980",
+                                         "display": "Penicillin G"}
+    assert made["reaction"] == [{"manifestation": [{"text": "Hives"}], "severity": "mild"}]
+    assert made["onsetDateTime"] == "2010-06-01" and made["note"] == [{"text": "Since childhood"}]
+    standard = client.get(f"{STANDARD}/patient/{puuid}/allergy/{made['id']}",
+                          headers=admin).json()["data"]
+    assert (standard["title"], standard["diagnosis"], standard["begdate"][:10]) == (
+        "Penicillin G", "RXNORM:7980", "2010-06-01")
+    url = f"{FHIR}/AllergyIntolerance/{made['id']}"
+    inactive = {**made, "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL,
+                                                       "code": "inactive"}]}}
+    r = client.put(url, json=inactive, headers={**admin, "If-Match": 'W/"1"'})
+    assert r.status_code == 200, r.text
+    assert r.json()["clinicalStatus"]["coding"][0]["code"] == "inactive"
+    assert r.json()["meta"]["versionId"] == "2"  # one version, however many flushes
+    resolved = {**made, "clinicalStatus": {"coding": [{"system": ALLERGY_CLINICAL,
+                                                       "code": "resolved"}]}}
+    assert client.put(url, json=resolved, headers=admin).json()["clinicalStatus"][
+        "coding"][0]["code"] == "resolved"
+    # the Standard API's delete is a FHIR delete too
+    assert client.delete(f"{STANDARD}/patient/{puuid}/allergy/{made['id']}",
+                         headers=admin).status_code == 200
+    outcome(client.get(url, headers=admin), 410)
+    history = client.get(f"{url}/_history", headers=admin).json()
+    assert [e["request"]["method"] for e in history["entry"]] == ["DELETE", "PUT", "PUT", "POST"]
+
+
+def test_an_allergy_stays_with_its_patient_and_needs_a_title(client, admin, new_patient):
+    made = client.post(f"{FHIR}/AllergyIntolerance", json=allergy(new_patient["uuid"]),
+                       headers=admin).json()
+    other = create(client, admin, patient("Elsewhere"))
+    moved = {**made, "patient": {"reference": f"Patient/{other['id']}"}}
+    outcome(client.put(f"{FHIR}/AllergyIntolerance/{made['id']}", json=moved, headers=admin),
+            400)
+    untitled = allergy(new_patient["uuid"], code={"coding": [{"system": RXNORM,
+                                                              "code": "1191"}]})
+    body = outcome(client.post(f"{FHIR}/AllergyIntolerance", json=untitled, headers=admin), 400)
+    assert "code" in body["issue"][1]["expression"][0]
+    outcome(client.post(f"{FHIR}/AllergyIntolerance", json=allergy("no-such-patient"),
+                        headers=admin), 404)
+    wrong = allergy(new_patient["uuid"], patient={"reference": f"Practitioner/{other['id']}"})
+    outcome(client.post(f"{FHIR}/AllergyIntolerance", json=wrong, headers=admin), 400)
+
+
+def test_a_patient_writes_allergies_to_their_own_record_only(client, admin):
+    scope = "openid api:fhir patient/Patient.rs patient/AllergyIntolerance.cruds"
+    app = register_client(client, scope=f"{scope} api:port")
+    token = bearer(password_token(client, app, role="patient", username="phil",
+                                  password="phil", email="phil@example.com", scope=scope))
+    own = client.get(f"{FHIR}/Patient", headers=token).json()["entry"][0]["resource"]["id"]
+    r = client.post(f"{FHIR}/AllergyIntolerance", json=allergy(own), headers=token)
+    assert r.status_code == 201, r.text
+    other = create(client, admin, patient("Not Phil"))
+    outcome(client.post(f"{FHIR}/AllergyIntolerance", json=allergy(other["id"]), headers=token),
+            404)
+    theirs = client.post(f"{FHIR}/AllergyIntolerance", json=allergy(other["id"]),
+                         headers=admin).json()
+    outcome(client.put(f"{FHIR}/AllergyIntolerance/{theirs['id']}", json=theirs,
+                       headers=token), 404)
+    outcome(client.delete(f"{FHIR}/AllergyIntolerance/{theirs['id']}", headers=token), 404)
+    assert client.delete(f"{FHIR}/AllergyIntolerance/{r.json()['id']}",
+                         headers=token).status_code == 204
+
+
+# Practitioner
+
+NPI = "http://hl7.org/fhir/sid/us-npi"
+
+
+def practitioner(npi: str = "1881692234", **more) -> dict:
+    return {"resourceType": "Practitioner", "identifier": [{"system": NPI, "value": npi}],
+            "name": [{"use": "official", "family": "Quill", "given": ["Penn"],
+                      "prefix": ["Dr."]}],
+            "telecom": [{"system": "phone", "value": "555-0150", "use": "work"},
+                        {"system": "email", "value": "quill@example.com"}],
+            "address": [{"use": "work", "line": ["9 Clinic Rd", "Suite 2"], "city": "Salem",
+                         "state": "OR", "postalCode": "97301"}], **more}
+
+
+def test_a_practitioner_is_created_updated_and_deleted(client, admin):
+    r = client.post(f"{FHIR}/Practitioner", json=practitioner(), headers=admin)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["identifier"] == [{"system": NPI, "value": "1881692234"}]
+    assert made["address"][0]["line"] == ["9 Clinic Rd", "Suite 2"]
+    standard = client.get(f"{STANDARD}/practitioner/{made['id']}", headers=admin).json()["data"]
+    assert (standard["fname"], standard["lname"], standard["npi"], standard["title"]) == (
+        "Penn", "Quill", "1881692234", "Dr.")
+    url = f"{FHIR}/Practitioner/{made['id']}"
+    r = client.put(url, json={**made, "active": False}, headers={**admin, "If-Match": 'W/"1"'})
+    assert r.status_code == 200 and r.json()["active"] is False
+    outcome(client.put(url, json={**made, "identifier": []}, headers=admin), 400)
+    assert client.delete(url, headers=admin).status_code == 204
+    outcome(client.get(url, headers=admin), 410)
+
+
+def test_a_practitioner_with_encounters_is_not_deleted(client, admin, new_patient):
+    made = client.post(f"{FHIR}/Practitioner", json=practitioner("1780634983"),
+                       headers=admin).json()
+    number = client.get(f"{STANDARD}/practitioner/{made['id']}", headers=admin).json()["data"]["id"]
+    r = client.post(f"{STANDARD}/patient/{new_patient['uuid']}/encounter", headers=admin, json={
+        "date": "2024-01-10 09:30:00", "class_code": "AMB", "pc_catid": 5,
+        "reason": "checkup", "provider_id": number})
+    assert r.status_code == 201, r.text
+    body = outcome(client.delete(f"{FHIR}/Practitioner/{made['id']}", headers=admin), 409)
+    assert "form_encounter" in body["issue"][0]["diagnostics"]
+    assert client.get(f"{FHIR}/Practitioner/{made['id']}", headers=admin).status_code == 200
+
+
+def test_a_patient_cannot_write_practitioners(client):
+    scope = "openid api:fhir patient/Practitioner.cruds"
+    app = register_client(client, scope=f"{scope} api:port")
+    token = bearer(password_token(client, app, role="patient", username="phil",
+                                  password="phil", email="phil@example.com", scope=scope))
+    outcome(client.post(f"{FHIR}/Practitioner", json=practitioner("1932102084"),
+                        headers=token), 403)

@@ -6,8 +6,10 @@ reaction its manifestation in words and its severity; the status follows the row
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from emr_api.db.models import Issue
-from emr_api.handlers.fhir import codes
+from emr_api.handlers.fhir import codes, elements, list_writes
 from emr_api.handlers.fhir.interactions import bind
 from emr_api.handlers.fhir.lists import (
     clinical_status,
@@ -16,7 +18,8 @@ from emr_api.handlers.fhir.lists import (
     provider,
     status_concept,
 )
-from emr_api.handlers.fhir.provider import instant
+from emr_api.handlers.fhir.provider import Writer, instant
+from emr_api.handlers.fhir.writes import bind_writes
 from emr_api.services import lists
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance"
@@ -55,5 +58,48 @@ def to_fhir(row: Issue, patient_uuid: str) -> dict:
     return resource
 
 
-PROVIDER = provider("AllergyIntolerance", lists.ALLERGY, PARAMS, SORT, to_fhir)
+def _reaction(resource: dict) -> tuple[str | None, str | None]:
+    """The first reaction's first manifestation (in words) and its severity."""
+    for reaction in resource.get("reaction") or []:
+        if not isinstance(reaction, dict):
+            raise elements.bad("reaction", "a list of reactions")
+        words = None
+        for manifestation in reaction.get("manifestation") or []:
+            words = elements.coded(manifestation, "reaction.manifestation")[1]
+            if words:
+                break
+        severity = reaction.get("severity")
+        if severity is not None and severity not in SEVERITIES:
+            raise elements.bad("reaction.severity", "mild, moderate or severe")
+        return words, severity
+    return None, None
+
+
+def _written(row: Issue, resource: dict) -> Issue:
+    list_writes.course(row, list_writes.status_code(resource, CLINICAL), None)
+    lists.record_reaction(row, *_reaction(resource))
+    return row
+
+
+def _create(session, caller, resource: dict):
+    data = list_writes.fields(resource)
+    row = list_writes.create(session, caller, lists.ALLERGY, resource, data, "patient",
+                             "AllergyCreate")
+    return _written(row, resource)
+
+
+def _update(session, caller, row, resource: dict):
+    data = list_writes.fields(resource)
+    list_writes.update(session, lists.ALLERGY, row, resource, data, "patient",
+                       "AllergyUpdate")
+    return _written(row, resource)
+
+
+def _delete(session, caller, row):
+    session.delete(row)
+
+
+PROVIDER = replace(provider("AllergyIntolerance", lists.ALLERGY, PARAMS, SORT, to_fhir),
+                   writer=Writer(create=_create, update=_update, delete=_delete))
 read, search, search_query, search_form = bind(PROVIDER)
+create, update, delete, vread, history_instance, history_type = bind_writes(PROVIDER)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from emr_api.codegen import rules
 from emr_api.errors import ValidationFailed
 from emr_api.handlers.fhir.codes import SCHEMES
 
@@ -134,3 +135,17 @@ def reference_id(resource: dict, element: str, type_: str, *, required: bool = T
     if len(parts) < 2 or parts[-2] != type_ or not parts[-1]:
         raise bad(element, f"must refer to a {type_} (`{type_}/<id>`)")
     return parts[-1]
+
+
+def obey(schema: str, data: dict, names: dict[str, str]) -> dict:
+    """The Standard API's fields a resource sets, held to that API's own schema for the
+    write (`PatientCreate`); a field that breaks it is a 400 naming the FHIR element it came
+    from (`names`: field -> element)."""
+    broken = rules.problems("standard/openapi.yaml", schema, data)
+    if broken:
+        raise ValidationFailed(
+            {names.get(field, field): [f"{names.get(field, field)}: {message}"
+                                       for message in messages]
+             for field, messages in broken.items()},
+            "The resource breaks OpenEMR's rules for this record")
+    return data

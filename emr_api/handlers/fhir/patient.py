@@ -222,8 +222,9 @@ def _language(session, resource: dict) -> str | None:
 def from_fhir(session, resource: dict) -> dict:
     """The Standard API's patient fields a Patient sets (every one: absent is cleared)."""
     gender = resource.get("gender")
-    if gender not in GENDERS:
-        raise elements.bad("gender", "male, female or unknown is required")
+    if gender not in ("male", "female"):
+        raise elements.bad("gender", "male or female is required: OpenEMR's rules for a "
+                                     "patient written through its API keep no other")
     home = elements.address(resource)
     data = {**elements.name(resource), "sex": GENDERS[gender],
             "DOB": elements.day(resource, "birthDate", required=True).isoformat(),
@@ -243,12 +244,24 @@ def from_fhir(session, resource: dict) -> dict:
     return data
 
 
+# The Standard API's fields, by the Patient element each comes from (for its messages).
+ELEMENTS = {"fname": "name.given", "mname": "name.given", "lname": "name.family",
+            "title": "name.prefix", "suffix": "name.suffix", "sex": "gender",
+            "DOB": "birthDate", "street": "address.line", "city": "address.city",
+            "county": "address.district", "state": "address.state",
+            "postal_code": "address.postalCode", "country_code": "address.country",
+            "phone_home": "telecom", "phone_cell": "telecom", "phone_biz": "telecom",
+            "email": "telecom", "pubpid": "identifier"}
+
+
 def _create(session, caller, resource: dict):
-    return resources.create(session, caller, patients.SPEC, from_fhir(session, resource))
+    data = elements.obey("PatientCreate", from_fhir(session, resource), ELEMENTS)
+    return resources.create(session, caller, patients.SPEC, data)
 
 
 def _update(session, caller, row, resource: dict):
-    return resources.apply(session, patients.SPEC, row, from_fhir(session, resource))
+    data = elements.obey("PatientUpdate", from_fhir(session, resource), ELEMENTS)
+    return resources.apply(session, patients.SPEC, row, data)
 
 
 def _delete(session, caller, row):

@@ -6,8 +6,11 @@ from __future__ import annotations
 from sqlalchemy import true
 
 from emr_api.db.models import Practitioner
+from emr_api.handlers.fhir import elements
 from emr_api.handlers.fhir.interactions import bind
-from emr_api.handlers.fhir.provider import Param, Provider, codes
+from emr_api.handlers.fhir.provider import Param, Provider, Writer, codes
+from emr_api.handlers.fhir.writes import bind_writes
+from emr_api.services import practitioners, resources
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner"
 NPI = "http://hl7.org/fhir/sid/us-npi"
@@ -68,6 +71,51 @@ def to_fhir(row: Practitioner) -> dict:
     return {k: v for k, v in resource.items() if v != []}
 
 
+TELECOM = {("phone", "work"): "phone", ("phone", "mobile"): "phonecell",
+           ("phone", None): "phone", ("fax", None): "fax", ("email", None): "email"}
+
+
+def from_fhir(resource: dict) -> dict:
+    """The Standard API's practitioner fields a Practitioner sets (absent is cleared)."""
+    npi = [i.get("value") for i in resource.get("identifier") or []
+           if isinstance(i, dict) and i.get("system") == NPI and i.get("value")]
+    if not npi:
+        raise elements.bad("identifier", f"an NPI (system {NPI}) is required")
+    addresses = [a for a in resource.get("address") or [] if isinstance(a, dict)]
+    work = next((a for a in addresses if a.get("use") == "work"), addresses[0] if addresses
+                else {})
+    lines = elements.address({"address": [work]})["street"]
+    first, _, second = (lines or "").partition(", ")
+    active = resource.get("active", True)
+    if not isinstance(active, bool):
+        raise elements.bad("active", "true or false")
+    return {**elements.name(resource), "npi": npi[0], "active": active,
+            **elements.telecom(resource, TELECOM), "street": first or None,
+            "streetb": second or None, "city": elements.text(work, "city"),
+            "state": elements.text(work, "state"), "zip": elements.text(work, "postalCode")}
+
+
+ELEMENTS = {"fname": "name.given", "mname": "name.given", "lname": "name.family",
+            "title": "name.prefix", "suffix": "name.suffix", "npi": "identifier",
+            "street": "address.line", "streetb": "address.line", "city": "address.city",
+            "state": "address.state", "zip": "address.postalCode", "phone": "telecom",
+            "phonecell": "telecom", "fax": "telecom", "email": "telecom"}
+
+
+def _create(session, caller, resource: dict):
+    data = elements.obey("PractitionerCreate", from_fhir(resource), ELEMENTS)
+    return resources.create(session, caller, practitioners.SPEC, data)
+
+
+def _update(session, caller, row, resource: dict):
+    data = elements.obey("PractitionerUpdate", from_fhir(resource), ELEMENTS)
+    return resources.apply(session, practitioners.SPEC, row, data)
+
+
+def _delete(session, caller, row):
+    practitioners.delete(session, row)
+
+
 PROVIDER = Provider(
     type="Practitioner",
     model=Practitioner,
@@ -78,5 +126,7 @@ PROVIDER = Provider(
     represent=lambda session, rows: [to_fhir(row) for row in rows],
     patient_of=lambda resource: None,
     updated_column_name=None,
+    writer=Writer(create=_create, update=_update, delete=_delete),
 )
 read, search, search_query, search_form = bind(PROVIDER)
+create, update, delete, vread, history_instance, history_type = bind_writes(PROVIDER)
