@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
-from emr_api.db.models import Issue, Patient, Practitioner, ResourceVersion, utcnow
+from emr_api.db.models import Encounter, Issue, Patient, Practitioner, ResourceVersion, utcnow
 
 # What `lists` rows of each type are served as.
 _ISSUE_TYPES = {"allergy": "AllergyIntolerance", "medical_problem": "Condition"}
@@ -27,6 +27,7 @@ def _issue(row: Issue) -> tuple[str, str] | None:
 VERSIONED: dict[type, Callable[[object], tuple[str, str] | None]] = {
     Patient: lambda row: ("Patient", row.uuid),
     Practitioner: lambda row: ("Practitioner", row.uuid),
+    Encounter: lambda row: ("Encounter", row.uuid),
     Issue: _issue,
 }
 

@@ -402,3 +402,50 @@ def test_a_patient_cannot_write_practitioners(client):
                                   password="phil", email="phil@example.com", scope=scope))
     outcome(client.post(f"{FHIR}/Practitioner", json=practitioner("1932102084"),
                         headers=token), 403)
+
+
+# Encounter
+
+ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+
+
+def test_an_encounter_is_created_and_updated_through_fhir(client, admin, new_patient):
+    doctor = client.post(f"{FHIR}/Practitioner", json=practitioner("1588667638"),
+                         headers=admin).json()
+    facility = client.post(f"{STANDARD}/facility", headers=admin, json={
+        "name": "Writes Clinic", "city": "Salem", "state": "OR",
+        "facility_npi": "1700000022"}).json()["data"]
+    body = {"resourceType": "Encounter", "status": "finished",
+            "class": {"system": ACT, "code": "AMB"}, "type": [{"text": "Office Visit"}],
+            "subject": {"reference": f"Patient/{new_patient['uuid']}"},
+            "period": {"start": "2024-03-05T09:30:00-05:00"},
+            "participant": [{"individual": {"reference": f"Practitioner/{doctor['id']}"}}],
+            "location": [{"location": {"reference": f"Location/{facility['uuid']}"}}],
+            "reasonCode": [{"text": "Follow-up"}]}
+    r = client.post(f"{FHIR}/Encounter", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["period"]["start"] == "2024-03-05T14:30:00Z"  # kept in UTC
+    assert made["participant"][0]["individual"]["reference"] == f"Practitioner/{doctor['id']}"
+    assert made["serviceProvider"] == {"reference": f"Organization/{facility['uuid']}"}
+    standard = client.get(f"{STANDARD}/patient/{new_patient['uuid']}/encounter/{made['id']}",
+                          headers=admin).json()["data"]
+    assert standard["reason"] == "Follow-up" and standard["class_code"] == "AMB"
+    assert standard["encounter"] > 0  # numbered as the Standard API numbers visits
+    url = f"{FHIR}/Encounter/{made['id']}"
+    emergency = {**made, "class": {"system": ACT, "code": "EMER"}}
+    r = client.put(url, json=emergency, headers={**admin, "If-Match": 'W/"1"'})
+    assert r.status_code == 200 and r.json()["class"]["code"] == "EMER"
+    assert r.json()["meta"]["versionId"] == "2"
+    # refused: an unknown class, category or practitioner; moving to another patient
+    outcome(client.put(url, json={**made, "class": {"code": "XYZ"}}, headers=admin), 400)
+    outcome(client.put(url, json={**made, "type": [{"text": "No Such Category"}]},
+                       headers=admin), 400)
+    outcome(client.put(url, json={**made, "participant": [
+        {"individual": {"reference": "Practitioner/nobody"}}]}, headers=admin), 400)
+    other = create(client, admin, patient("Visitor"))
+    outcome(client.put(url, json={**made, "subject": {"reference": f"Patient/{other['id']}"}},
+                       headers=admin), 400)
+    assert client.get(url, headers=admin).json()["meta"]["versionId"] == "2"
+    # encounters are not deleted
+    assert client.delete(url, headers=admin).status_code == 405

@@ -7,10 +7,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from emr_api.db.models import CalendarCategory, Encounter, Facility, Patient, Practitioner
-from emr_api.handlers.fhir import base_url
+from emr_api.errors import ValidationFailed
+from emr_api.handlers.fhir import base_url, elements
 from emr_api.handlers.fhir.interactions import bind
-from emr_api.handlers.fhir.provider import Param, Provider, codes, instant
-from emr_api.services import encounters
+from emr_api.handlers.fhir.provider import Param, Provider, Writer, codes, instant, \
+    parse_date_value
+from emr_api.handlers.fhir.writes import bind_writes
+from emr_api.services import encounters, resources
 from emr_api.services.search import lookup
 
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter"
@@ -111,6 +114,79 @@ def represent(session, rows) -> list[dict]:
     return [to_fhir(row, refs, system) for row in rows]
 
 
+# Writes: an Encounter into the Standard API's encounter fields.
+ELEMENTS = {"date": "period.start", "class_code": "class", "pc_catid": "type",
+            "provider_id": "participant.individual", "facility_id": "location",
+            "reason": "reasonCode"}
+DEFAULT_CATEGORY = "Office Visit"
+
+
+def _number_of(session, model, resource: dict, element: str, type_: str,
+               path: str | None = None) -> int | None:
+    """The integer id of the record a reference (at `element`, inside `path`) names."""
+    holder = resource
+    for step in (path or "").split("."):
+        if step:
+            items = holder.get(step) or []
+            holder = (items[0] if isinstance(items, list) and items else items) or {}
+            if not isinstance(holder, dict):
+                raise elements.bad(path, "a list of objects")
+    uuid = elements.reference_id(holder, element, type_, required=False)
+    if uuid is None:
+        return None
+    number = session.execute(select(model.id).where(model.uuid == uuid)).scalar()
+    if number is None:
+        raise elements.bad(f"{path}.{element}" if path else element, f"no {type_} {uuid}")
+    return number
+
+
+def _category(session, resource: dict) -> int:
+    types = resource.get("type") or []
+    words = types[0].get("text") if types and isinstance(types[0], dict) else None
+    name = words or DEFAULT_CATEGORY
+    found = session.execute(select(CalendarCategory.pc_catid).where(
+        CalendarCategory.pc_catname == name)).scalar()
+    if found is None:
+        raise elements.bad("type", f"{name!r} is not one of this site's visit categories")
+    return found
+
+
+def from_fhir(session, resource: dict) -> dict:
+    kind = resource.get("class")
+    code = kind.get("code") if isinstance(kind, dict) else None
+    if code not in CLASSES:
+        raise elements.bad("class", f"an {ACT_CODE} code is required: {', '.join(CLASSES)}")
+    start = (resource.get("period") or {}).get("start")
+    if start is not None and not isinstance(start, str):
+        raise elements.bad("period.start", "a dateTime")
+    reasons = [r.get("text") for r in resource.get("reasonCode") or [] if isinstance(r, dict)]
+    facility = _number_of(session, Facility, resource, "location", "Location", "location")
+    provider_facility = _number_of(session, Facility, resource, "serviceProvider",
+                                   "Organization")
+    return {
+        "date": parse_date_value("period.start", start).low.isoformat(" ") if start else None,
+        "class_code": code, "pc_catid": _category(session, resource),
+        "provider_id": _number_of(session, Practitioner, resource, "individual",
+                                  "Practitioner", "participant"),
+        "facility_id": facility or provider_facility,
+        "reason": "; ".join(r for r in reasons if isinstance(r, str)) or None,
+    }
+
+
+def _create(session, caller, resource: dict):
+    data = elements.obey("EncounterCreate", from_fhir(session, resource), ELEMENTS)
+    puuid = elements.reference_id(resource, "subject", "Patient")
+    return encounters.create(session, caller, puuid, data)[1]
+
+
+def _update(session, caller, row, resource: dict):
+    data = elements.obey("EncounterUpdate", from_fhir(session, resource), ELEMENTS)
+    puuid = elements.reference_id(resource, "subject", "Patient")
+    if lookup(session, Patient.pid, Patient.uuid, {row.pid}).get(row.pid) != puuid:
+        raise ValidationFailed({"subject": ["an encounter cannot move to another patient"]})
+    return resources.apply(session, encounters.SPEC, row, data)
+
+
 PROVIDER = Provider(
     type="Encounter",
     model=Encounter,
@@ -118,5 +194,7 @@ PROVIDER = Provider(
     sort=SORT,
     owner=_of_patient,
     represent=represent,
+    writer=Writer(create=_create, update=_update),
 )
 read, search, search_query, search_form = bind(PROVIDER)
+create, update, delete, vread, history_instance, history_type = bind_writes(PROVIDER)
