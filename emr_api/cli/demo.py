@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from emr_api.db.models import Encounter, Facility, Issue, Patient, Practitioner, User
 from emr_api.auth.passwords import hash_password
+from emr_api.cli.demo_documents_fhir import demo_documents_fhir
 from emr_api.sites import Site
 
 # username, password, ACL group, first name, last name
@@ -203,6 +204,7 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
     made.update(demo_drugs_prescriptions(site, seed=seed))
     made.update(demo_background_services(site, seed=seed))
     made.update(demo_documents(site, seed=seed))
+    made.update(demo_documents_fhir(site, seed=seed))
     made.update(demo_insurance(site, seed=seed))
     made.update(demo_messages_transactions(site, seed=seed))
     analyze(site)

@@ -1,5 +1,6 @@
 """The FHIR CapabilityStatement's resource list, written from the FHIR API's OpenAPI
-document: each type's interactions (its operations' `x-fhir-interaction`), its search
+document: each type's interactions (its operations' `x-fhir-interaction`; `operation` with
+`x-fhir-operation` names an operation such as `$docref`), its search
 parameters (query parameters with `x-fhir-search-type`), its profiles (its tag). Nothing about a type is stated twice: a new type file is in the statement at once."""
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ def resources() -> tuple[dict, ...]:
                 continue
             entry = found.setdefault(op["x-fhir-type"], {"interaction": [], "searchParam": []})
             code = op["x-fhir-interaction"]
+            if code == "operation":  # a named operation (`$docref`): listed by its definition
+                named = {k: op["x-fhir-operation"][k] for k in ("name", "definition")}
+                operations = entry.setdefault("operation", [])
+                if named not in operations:
+                    operations.append(named)
+                continue
             if {"code": code} not in entry["interaction"]:
                 entry["interaction"].append({"code": code})
             if code == "search-type" and path == f"/{op['x-fhir-type']}":

@@ -44,7 +44,9 @@ def _read(path: Path) -> dict:
         content = yaml.safe_load(fh)
     if "x-fhir-resource" in content:  # a FHIR type: its paths are written from the block
         paths, tags = fhir_paths.expand(content["x-fhir-resource"])
-        content = {**content, "paths": {**paths, **content.get("paths", {})},
+        # The file's own paths first: routes match in order, and an operation such as
+        # `/{type}/$docref` is not a read of the resource with that id.
+        content = {**content, "paths": {**content.get("paths", {}), **paths},
                    "tags": tags + content.get("tags", [])}
     return content
 

@@ -1126,6 +1126,8 @@ class Document(Base):
     docdate: Mapped[date] = mapped_column(Date)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The bytes' SHA-1 in base64, as FHIR's Attachment.hash carries it (migration 0017).
+    sha1: Mapped[str | None] = mapped_column(String(28), nullable=True)
 
     __table_args__ = (
         # A patient's documents in a category, in id order (the list), and by encounter.

@@ -25,10 +25,11 @@ Rules, as OpenEMR's DocumentRestController and DocumentService state them, made 
   or is `application/octet-stream`;
 - the file name is the last part of what the client sent, printable, at most 255
   characters; the uploader (a staff user) and the time are recorded, with the bytes'
-  SHA-256 and size."""
+  SHA-256 and size, and their SHA-1 in base64 (FHIR's Attachment.hash)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -206,6 +207,11 @@ def filename_of(name: str | None) -> str:
     return name
 
 
+def sha1_of(content: bytes) -> str:
+    """The SHA-1 of the bytes in base64, as FHIR's Attachment.hash carries it."""
+    return base64.b64encode(hashlib.sha1(content).digest()).decode()
+
+
 def _check_content(content: bytes) -> None:
     if not content:
         raise ValidationFailed({"document": ["document is empty"]})
@@ -270,6 +276,23 @@ def content(session: Session, access: Access, pid, did) -> tuple[Patient, Docume
     return patient, row, b"".join(parts)
 
 
+def by_uuid(session: Session, access: Access, uuid: str) -> tuple[str, Document, bytes]:
+    """(the patient's uuid, the document, its bytes) of the document with this uuid; for
+    a patient-context caller only its own patient's (another's is not found)."""
+    stmt = (select(Document, Patient.uuid).join(Patient, Patient.pid == Document.pid)
+            .where(Document.uuid == uuid))
+    if access.patient_uuid:
+        stmt = stmt.where(Patient.uuid == access.patient_uuid)
+    found = session.execute(stmt).first()
+    if found is None:
+        raise NotFound(f"No document with id {uuid}", fields={"id": ["not found"]})
+    row, puuid = found
+    parts = session.execute(select(DocumentContent.data)
+                            .where(DocumentContent.document_id == row.id)
+                            .order_by(DocumentContent.part)).scalars()
+    return puuid, row, b"".join(parts)
+
+
 def create(session: Session, access: Access, pid, path: str, upload: Upload,
            eid=None) -> tuple[Patient, Document]:
     """Store a file for the patient in the category `path` names (and the encounter `eid`
@@ -282,7 +305,8 @@ def create(session: Session, access: Access, pid, path: str, upload: Upload,
     row = Document(pid=patient.pid, category_id=category.id, encounter=number,
                    filename=filename_of(upload.filename),
                    mimetype=media_type(upload.declared_type, data), size=len(data),
-                   hash=hashlib.sha256(data).hexdigest(), docdate=utcnow().date(),
+                   hash=hashlib.sha256(data).hexdigest(), sha1=sha1_of(data),
+                   docdate=utcnow().date(),
                    owner_id=_uploader(session, access))
     session.add(row)
     session.flush()
