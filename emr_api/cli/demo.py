@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from emr_api.db.models import Encounter, Facility, Issue, Patient, Practitioner, User
 from emr_api.auth.passwords import hash_password
 from emr_api.cli.demo_documents_fhir import demo_documents_fhir
+from emr_api.cli.demo_people import demo_people
 from emr_api.sites import Site
 
 # username, password, ACL group, first name, last name
@@ -207,6 +208,7 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
     made.update(demo_documents_fhir(site, seed=seed))
     made.update(demo_insurance(site, seed=seed))
     made.update(demo_messages_transactions(site, seed=seed))
+    made.update(demo_people(site, seed=seed))
     analyze(site)
     return made
 

@@ -49,7 +49,9 @@ def resources() -> tuple[dict, ...]:
         statement.append({
             "type": type_,
             "profile": f"http://hl7.org/fhir/StructureDefinition/{type_}",
-            "supportedProfile": list(tag.get("x-fhir-profiles", [])),
+            # FHIR JSON has no empty arrays: a type no profile names leaves the key out.
+            **({"supportedProfile": list(tag["x-fhir-profiles"])}
+               if tag.get("x-fhir-profiles") else {}),
             "documentation": tag.get("description", ""),
             **found[type_],
             **_versioning({i["code"] for i in found[type_]["interaction"]}),

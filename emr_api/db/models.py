@@ -198,6 +198,20 @@ class Patient(Base):
     occupation: Mapped[str | None] = _s()
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # The primary provider (OpenEMR's `providerID`: a practitioner's integer id).
+    providerID: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    # The guardian, as OpenEMR keeps it on the patient (migration 0016).
+    guardiansname: Mapped[str | None] = _s()
+    guardianrelationship: Mapped[str | None] = _s()
+    guardiansex: Mapped[str | None] = _s()
+    guardianaddress: Mapped[str | None] = _s()
+    guardiancity: Mapped[str | None] = _s()
+    guardianstate: Mapped[str | None] = _s()
+    guardianpostalcode: Mapped[str | None] = _s()
+    guardiancountry: Mapped[str | None] = _s()
+    guardianphone: Mapped[str | None] = _s()
+    guardianworkphone: Mapped[str | None] = _s()
+    guardianemail: Mapped[str | None] = _s()
     # Patient portal credentials (OpenEMR's patient_access_onsite).
     portal_username: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
     portal_password_hash: Mapped[str | None] = _s()
