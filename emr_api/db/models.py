@@ -1165,3 +1165,109 @@ class DocumentContent(Base):
                                              autoincrement=False)
     part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(DOCUMENT_PART)
+
+
+# --- meds family: drug sales (MedicationDispense), questionnaires and their responses ---
+
+
+class DrugSale(Base):
+    """OpenEMR's drug_sales: one movement of a formulary drug (`drug_id`) out of or into
+    the inventory. `trans_type` 1 is a sale, a dispense to the patient `pid` (in encounter
+    number `encounter`, against prescription `prescription_id`); 2 a purchase, 3 a return,
+    4 a transfer, 5 an adjustment. `user` is the username of who recorded it; `sale_date`
+    the day the drug was handed over; `quantity` in the drug's form (tablets, ...)."""
+
+    __tablename__ = "drug_sales"
+    sale_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    drug_id: Mapped[int] = mapped_column(ForeignKey("drugs.drug_id"))
+    inventory_id: Mapped[int] = mapped_column(Integer, default=0)
+    prescription_id: Mapped[int | None] = mapped_column(ForeignKey("prescriptions.id"),
+                                                        nullable=True)
+    pid: Mapped[int | None] = mapped_column(ForeignKey("patient_data.pid"), nullable=True)
+    encounter: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user: Mapped[str | None] = _s()
+    sale_date: Mapped[date] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    fee: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False), default=0)
+    billed: Mapped[bool] = mapped_column(Boolean, default=False)
+    xfer_inventory_id: Mapped[int] = mapped_column(Integer, default=0)
+    distributor_id: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = _s()
+    selector: Mapped[str | None] = _s()
+    trans_type: Mapped[int] = mapped_column(Integer, default=1)
+    chargecat: Mapped[str | None] = _s(31)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        # A patient's dispenses in id order (the patient filter and patient narrowing),
+        # and the fills of one prescription (first fill or refill).
+        Index("ix_drug_sales_pid_sale_id", "pid", "sale_id"),
+        Index("ix_drug_sales_prescription_id", "prescription_id", "sale_id"),
+    )
+
+
+class QuestionnaireRecord(Base):
+    """OpenEMR's questionnaire_repository: a FHIR Questionnaire kept as its JSON text
+    (`questionnaire`), with what it is searched by beside it: its `name`, `status`,
+    canonical `source_url`, its LOINC `code` and `code_display`, and whether it is
+    `active`. `questionnaire_id` is the id its JSON had where it came from; `lform` the
+    LHC-Forms rendering, when there is one."""
+
+    __tablename__ = "questionnaire_repository"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    questionnaire_id: Mapped[str | None] = _s()
+    provider: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    modified_date: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    name: Mapped[str | None] = _s()
+    type: Mapped[str] = mapped_column(String(63), default="Questionnaire")
+    profile: Mapped[str | None] = _s()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str | None] = _s(31)
+    source_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    code: Mapped[str | None] = _s()
+    code_display: Mapped[str | None] = mapped_column(Text, nullable=True)
+    questionnaire: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    lform: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+
+    __table_args__ = (Index("ix_questionnaire_repository_name", "name"),)
+
+
+class QuestionnaireAnswers(Base):
+    """OpenEMR's questionnaire_response: a patient's (`patient_id`) answers to one
+    questionnaire (`questionnaire_foreign_id`, its row in questionnaire_repository), kept
+    as FHIR QuestionnaireResponse JSON text (`questionnaire_response`), optionally in an
+    encounter (its number). `creator_user_id` is the user who entered it; `create_time`
+    when, `last_updated` its last change; `form_score` the total score where it has one."""
+
+    __tablename__ = "questionnaire_response"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    response_id: Mapped[str | None] = _s()
+    questionnaire_foreign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questionnaire_repository.id"), nullable=True)
+    questionnaire_id: Mapped[str | None] = _s()
+    questionnaire_name: Mapped[str | None] = _s()
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    encounter: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    audit_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    creator_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    create_time: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str | None] = _s(63)
+    questionnaire: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    questionnaire_response: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    form_response: Mapped[str | None] = mapped_column(LONG_TEXT, nullable=True)
+    form_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tscore: Mapped[float | None] = mapped_column(DOSE, nullable=True)
+    error: Mapped[float | None] = mapped_column(DOSE, nullable=True)
+
+    __table_args__ = (
+        # A patient's responses in id order (the patient filter and patient narrowing).
+        Index("ix_questionnaire_response_patient_id_id", "patient_id", "id"),
+        Index("ix_questionnaire_response_foreign_id", "questionnaire_foreign_id"),
+    )

@@ -414,7 +414,8 @@ def test_the_statement_lists_the_three_types(client):
     assert listed["MedicationRequest"]["searchInclude"] == [
         "MedicationRequest:patient", "MedicationRequest:encounter",
         "MedicationRequest:requester", "MedicationRequest:medication"]
-    assert listed["Medication"]["searchRevInclude"] == ["MedicationRequest:medication"]
+    assert listed["Medication"]["searchRevInclude"] == [
+        "MedicationDispense:medication", "MedicationRequest:medication"]
     assert {"Immunization:patient", "MedicationRequest:patient"} <= set(
         listed["Patient"]["searchRevInclude"])
     assert {p["name"]: p["type"] for p in listed["Immunization"]["searchParam"]} == {
