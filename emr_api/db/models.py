@@ -434,6 +434,12 @@ class Issue(Base):
     outcome: Mapped[int] = mapped_column(Integer, default=0)
     severity_al: Mapped[str | None] = _s(50)
     reaction: Mapped[str | None] = _s()
+    # An implantable device's (type medical_device) Unique Device Identifier as printed
+    # (`udi`, the human-readable form) and, as JSON, what the FDA's GUDID says of it (`di`,
+    # `lot_number`, `serial_number`, `manufacturing_date`, `expiration_date`, `brand_name`,
+    # `device_description`, ...).
+    udi: Mapped[str | None] = _s()
+    udi_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     modifydate: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -1270,4 +1276,88 @@ class QuestionnaireAnswers(Base):
         # A patient's responses in id order (the patient filter and patient narrowing).
         Index("ix_questionnaire_response_patient_id_id", "patient_id", "id"),
         Index("ix_questionnaire_response_foreign_id", "questionnaire_foreign_id"),
+    )
+
+
+# --- care family: care plans and goals (form_care_plan), care teams (care_teams,
+# care_team_member); implantable devices are `lists` rows (Issue.udi, Issue.udi_data).
+
+
+class CarePlanItem(Base):
+    """OpenEMR's form_care_plan: one line of an encounter's care-plan form: a goal, a plan
+    of care, a test or order, a procedure, ... (`care_plan_type`). The lines of one
+    encounter's form (`pid`, `encounter`, the encounter's number) make its care plan. `id`
+    is the integer id, `uuid` the public one (a goal's Goal id); `code` is
+    `<SCHEME>:<code>` (`SNOMED-CT:...`, `LOINC:...`) with `codetext` its name; `date_end`
+    is when it is due or ended; `activity` false once switched off. `last_updated` is when
+    the line last changed (OpenEMR's table keeps none)."""
+
+    __tablename__ = "form_care_plan"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    encounter: Mapped[int] = mapped_column(Integer)
+    user: Mapped[str | None] = _s()
+    groupname: Mapped[str | None] = _s()
+    authorized: Mapped[bool] = mapped_column(Boolean, default=True)
+    activity: Mapped[bool] = mapped_column(Boolean, default=True)
+    code: Mapped[str | None] = _s()
+    codetext: Mapped[str | None] = mapped_column(Text, nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    external_id: Mapped[str | None] = _s(30)
+    care_plan_type: Mapped[str] = mapped_column(String(30))
+    note_related_to: Mapped[str | None] = mapped_column(Text, nullable=True)
+    date_end: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reason_code: Mapped[str | None] = _s(31)
+    reason_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason_date_low: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reason_date_high: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    reason_status: Mapped[str | None] = _s(31)
+    last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        # An encounter's form (its care plan), and a patient's lines of one type (goals).
+        Index("ix_care_plan_pid_encounter", "pid", "encounter"),
+        Index("ix_care_plan_pid_type", "pid", "care_plan_type"),
+    )
+
+
+class CareTeam(Base):
+    """OpenEMR 7's care_teams: a patient's care team. `status` is a FHIR CareTeam status
+    (proposed, active, suspended, inactive, entered-in-error); `created_by`/`updated_by`
+    are users' ids."""
+
+    __tablename__ = "care_teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default="active")
+    team_name: Mapped[str | None] = _s()
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    date_created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    date_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CareTeamMember(Base):
+    """OpenEMR 7's care_team_member: one member of a care team in one role (an option of
+    OpenEMR's `care_team_roles` list). `user_id` is the practitioner; a member without one
+    is the patient. `facility_id` is the organization the member acts for."""
+
+    __tablename__ = "care_team_member"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    care_team_id: Mapped[int] = mapped_column(ForeignKey("care_teams.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"), nullable=True)
+    role: Mapped[str] = mapped_column(String(50))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facility.id"), nullable=True)
+    provider_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(30), default="active")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        # A team's members, and the teams one role is in.
+        Index("ix_care_team_member_team", "care_team_id", "role"),
+        Index("ix_care_team_member_role", "role", "care_team_id"),
     )
