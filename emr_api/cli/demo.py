@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from emr_api.db.models import Encounter, Facility, Issue, Patient, Practitioner, User
 from emr_api.auth.passwords import hash_password
 from emr_api.sites import Site
+from emr_api.cli import demo_orders
 
 # username, password, ACL group, first name, last name
 DEMO_USERS = [
@@ -200,6 +201,7 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
     made["appointments"] = demo_appointments(site, seed=seed)
     made.update(demo_encounter_forms(site, seed=seed))
     made.update(demo_immunizations_procedures(site, seed=seed))
+    made.update(demo_orders.demo_orders(site, seed=seed))
     made.update(demo_drugs_prescriptions(site, seed=seed))
     made.update(demo_background_services(site, seed=seed))
     made.update(demo_documents(site, seed=seed))
@@ -213,7 +215,7 @@ def analyze(site: Site) -> None:
     """Refresh the planner's statistics after a bulk load, so searches use their indexes
     at once instead of after the database's own next pass."""
     tables = ("patient_data", "form_encounter", "lists", "openemr_postcalendar_events",
-              "forms", "form_vitals", "form_soap")
+              "forms", "form_vitals", "form_soap", "procedure_specimen")
     with site.db.engine.connect() as conn:
         if site.db.dialect in ("mysql", "mariadb"):
             conn.exec_driver_sql(f"ANALYZE TABLE {', '.join(tables)}").all()
