@@ -16,6 +16,7 @@ from emr_api.cli.demo_people import demo_people
 from emr_api.cli.demo_meds import demo_meds
 from emr_api.cli.demo_care import demo_care
 from emr_api.sites import Site
+from emr_api.cli import demo_orders
 
 # username, password, ACL group, first name, last name
 DEMO_USERS = [
@@ -204,6 +205,7 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
     made["appointments"] = demo_appointments(site, seed=seed)
     made.update(demo_encounter_forms(site, seed=seed))
     made.update(demo_immunizations_procedures(site, seed=seed))
+    made.update(demo_orders.demo_orders(site, seed=seed))
     made.update(demo_drugs_prescriptions(site, seed=seed))
     made.update(demo_background_services(site, seed=seed))
     made.update(demo_documents(site, seed=seed))
@@ -222,7 +224,7 @@ def analyze(site: Site) -> None:
     at once instead of after the database's own next pass."""
     tables = ("patient_data", "form_encounter", "lists", "openemr_postcalendar_events",
               "forms", "form_vitals", "form_soap", "drug_sales", "questionnaire_response",
-              "form_care_plan", "care_teams", "care_team_member")
+              "form_care_plan", "care_teams", "care_team_member", "procedure_specimen")
     with site.db.engine.connect() as conn:
         if site.db.dialect in ("mysql", "mariadb"):
             conn.exec_driver_sql(f"ANALYZE TABLE {', '.join(tables)}").all()

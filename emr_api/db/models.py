@@ -1361,3 +1361,49 @@ class CareTeamMember(Base):
         Index("ix_care_team_member_team", "care_team_id", "role"),
         Index("ix_care_team_member_role", "role", "care_team_id"),
     )
+
+
+# orders: FHIR Specimen (migration 0018)
+
+
+class ProcedureSpecimen(Base):
+    """OpenEMR's `procedure_specimen`: a specimen taken for one test of an order
+    (`procedure_order_id`, `procedure_order_seq`). `specimen_identifier` is the collector's
+    id of it, `accession_identifier` the laboratory's; `specimen_type_code` a SNOMED CT
+    specimen type, `collection_method_code` and `specimen_location_code` SNOMED CT too;
+    `collected_date` when it was taken, or the span `collection_date_low`/`_high`."""
+
+    __tablename__ = "procedure_specimen"
+    procedure_specimen_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                       autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    procedure_order_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_order.procedure_order_id"))
+    procedure_order_seq: Mapped[int] = mapped_column(Integer, default=1)
+    specimen_identifier: Mapped[str | None] = _s(128)
+    accession_identifier: Mapped[str | None] = _s(128)
+    specimen_type_code: Mapped[str | None] = _s(64)
+    specimen_type: Mapped[str | None] = _s()
+    collection_method_code: Mapped[str | None] = _s(64)
+    collection_method: Mapped[str | None] = _s()
+    specimen_location_code: Mapped[str | None] = _s(64)
+    specimen_location: Mapped[str | None] = _s()
+    collected_date: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    collection_date_low: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    collection_date_high: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    volume_value: Mapped[float | None] = mapped_column(
+        Numeric(10, 3, asdecimal=False), nullable=True)
+    volume_unit: Mapped[str | None] = _s(32)
+    condition_code: Mapped[str | None] = _s(64)
+    specimen_condition: Mapped[str | None] = _s()
+    comments: Mapped[str | None] = mapped_column(Text, nullable=True)
+    date_created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    date_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        # An order's specimens (a patient's, through their orders), and the laboratory's
+        # accession numbers.
+        Index("ix_procedure_specimen_order", "procedure_order_id", "procedure_order_seq"),
+        Index("ix_procedure_specimen_accession", "accession_identifier"),
+    )
