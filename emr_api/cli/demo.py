@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from emr_api.db.models import Encounter, Facility, Issue, Patient, Practitioner, User
 from emr_api.auth.passwords import hash_password
+from emr_api.cli.demo_categories import demo_categories
 from emr_api.sites import Site
 
 # username, password, ACL group, first name, last name
@@ -205,6 +206,7 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
     made.update(demo_documents(site, seed=seed))
     made.update(demo_insurance(site, seed=seed))
     made.update(demo_messages_transactions(site, seed=seed))
+    made.update(demo_categories(site, seed=seed))
     analyze(site)
     return made
 
@@ -213,7 +215,7 @@ def analyze(site: Site) -> None:
     """Refresh the planner's statistics after a bulk load, so searches use their indexes
     at once instead of after the database's own next pass."""
     tables = ("patient_data", "form_encounter", "lists", "openemr_postcalendar_events",
-              "forms", "form_vitals", "form_soap")
+              "forms", "form_vitals", "form_soap", "history_data", "issue_encounter")
     with site.db.engine.connect() as conn:
         if site.db.dialect in ("mysql", "mariadb"):
             conn.exec_driver_sql(f"ANALYZE TABLE {', '.join(tables)}").all()
