@@ -15,6 +15,7 @@ from emr_api.cli.demo_documents_fhir import demo_documents_fhir
 from emr_api.cli.demo_people import demo_people
 from emr_api.cli.demo_meds import demo_meds
 from emr_api.cli.demo_care import demo_care
+from emr_api.cli.demo_categories import demo_categories
 from emr_api.sites import Site
 from emr_api.cli import demo_orders
 
@@ -215,6 +216,7 @@ def generate(site: Site, patients: int, *, seed: int = 7, progress=None,
     made.update(demo_people(site, seed=seed))
     made.update(demo_meds(site, seed=seed))
     made.update(demo_care(site, seed=seed))
+    made.update(demo_categories(site, seed=seed))
     analyze(site)
     return made
 
@@ -224,7 +226,8 @@ def analyze(site: Site) -> None:
     at once instead of after the database's own next pass."""
     tables = ("patient_data", "form_encounter", "lists", "openemr_postcalendar_events",
               "forms", "form_vitals", "form_soap", "drug_sales", "questionnaire_response",
-              "form_care_plan", "care_teams", "care_team_member", "procedure_specimen")
+              "form_care_plan", "care_teams", "care_team_member", "procedure_specimen",
+              "history_data", "issue_encounter")
     with site.db.engine.connect() as conn:
         if site.db.dialect in ("mysql", "mariadb"):
             conn.exec_driver_sql(f"ANALYZE TABLE {', '.join(tables)}").all()

@@ -196,6 +196,7 @@ class Patient(Base):
     language: Mapped[str | None] = _s()
     status: Mapped[str | None] = _s()
     occupation: Mapped[str | None] = _s()
+    sexual_orientation: Mapped[str | None] = _s(50)
     date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # The primary provider (OpenEMR's `providerID`: a practitioner's integer id).
@@ -1407,3 +1408,50 @@ class ProcedureSpecimen(Base):
         Index("ix_procedure_specimen_order", "procedure_order_id", "procedure_order_seq"),
         Index("ix_procedure_specimen_accession", "accession_identifier"),
     )
+
+
+# --- categories (FHIR Condition encounter diagnoses, Observation social history) ---
+
+
+class IssueEncounter(Base):
+    """OpenEMR's issue_encounter: a problem (`lists.id`, `list_id`) linked to an encounter
+    of its patient (the encounter number, form_encounter.encounter), `resolved` when the
+    problem was resolved at that visit. `id` and `uuid` are this server's: the link is an
+    encounter-diagnosis Condition of its own, and needs a public id."""
+
+    __tablename__ = "issue_encounter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    list_id: Mapped[int] = mapped_column(ForeignKey("lists.id"))
+    encounter: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("list_id", "encounter", name="uq_issue_encounter_list_encounter"),
+        Index("ix_issue_encounter_pid_encounter", "pid", "encounter"),
+    )
+
+
+class HistoryData(Base):
+    """OpenEMR's history_data: a patient's social and family history, one row per time it
+    was saved (the newest is current). `tobacco`, `alcohol` and `recreational_drugs` are
+    kept as OpenEMR keeps them: `<note>|<status option>|<date>[|<smoking_status option>]`
+    (status `currenttobacco`, `quittobacco`, `nevertobacco`, `not_applicable`, ...)."""
+
+    __tablename__ = "history_data"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    pid: Mapped[int] = mapped_column(ForeignKey("patient_data.pid"))
+    date: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    tobacco: Mapped[str | None] = _s()
+    alcohol: Mapped[str | None] = _s()
+    recreational_drugs: Mapped[str | None] = _s()
+    exercise_patterns: Mapped[str | None] = _s()
+    coffee: Mapped[str | None] = _s()
+    counseling: Mapped[str | None] = _s()
+    hazardous_activities: Mapped[str | None] = _s()
+    sleep_patterns: Mapped[str | None] = _s()
+    seatbelt_use: Mapped[str | None] = _s()
+
+    __table_args__ = (Index("ix_history_data_pid_date", "pid", "date"),)

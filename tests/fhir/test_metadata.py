@@ -84,7 +84,8 @@ def test_every_include_the_documents_list_is_one_the_providers_follow():
 def test_the_statement_lists_the_includes(client):
     statement = client.get(f"{FHIR}/metadata").json()
     condition = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Condition")
-    assert condition["searchInclude"] == ["Condition:patient", "Condition:subject"]
+    assert condition["searchInclude"] == ["Condition:patient", "Condition:subject",
+                                          "Condition:encounter"]
     patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
     assert "AllergyIntolerance:patient" in patient["searchRevInclude"]
 

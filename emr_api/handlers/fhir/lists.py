@@ -1,7 +1,8 @@
-"""What the FHIR types over OpenEMR's `lists` share (AllergyIntolerance, Condition): one
-`type` of row each, the patient they belong to, and a clinical status read from the row's
-`activity` and `enddate`: inactive when switched off, resolved once its end date has come,
-active otherwise."""
+"""What the FHIR types over OpenEMR's `lists` share (AllergyIntolerance; Condition, which
+also serves encounter links, uses `status_concept` only): one `type` of row each, the
+patient they belong to, and a clinical status read from the row's `activity` and
+`enddate`: inactive when switched off, resolved once its end date has come, active
+otherwise."""
 
 from __future__ import annotations
 

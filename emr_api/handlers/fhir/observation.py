@@ -4,7 +4,14 @@
   measurements: each measurement present is an Observation of its own, with the profile
   that fits it, and the id `<row uuid>-<measure>` (`...-bp`, `...-weight`);
 - laboratory results (US Core Laboratory Result Observation) from `procedure_result`, with
-  the patient of its order, its id the result's uuid.
+  the patient of its order, its id the result's uuid;
+- social history (category `social-history`): the smoking status (US Core Smoking Status)
+  of each saved `history_data` row whose `tobacco` names a status, id `<row uuid>-smoking`;
+  the patient's sexual orientation (US Core Observation Sexual Orientation) from
+  `patient_data.sexual_orientation`, id `<patient uuid>-sexual-orientation`; and each
+  occupation of the patient's employer rows (US Core Observation Occupation) from
+  `employer_data.occupation` and `industry` (OpenEMR's ODH list options), id
+  `<employer row uuid>-occupation`, effective from its start date to its end date.
 
 How one type searches two tables and a fan-out: `OBSERVATIONS` is a UNION ALL of one
 SELECT per vital-sign measure (the rows where that measure was taken) and one over the
@@ -26,18 +33,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, case, false, func, literal_column, or_, select, true, union_all
+from sqlalchemy import DateTime, String, and_, case, false, func, literal_column, or_, select, \
+    true, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import registry as mapper_registry
+from sqlalchemy.sql.functions import FunctionElement
 
 from emr_api.db.models import (
+    EmployerData,
     Encounter,
     EncounterForm,
+    HistoryData,
+    ListOption,
     Patient,
     ProcedureOrder,
     ProcedureReport,
     ProcedureResult,
     Vital,
 )
+from emr_api.handlers.fhir import codes as stored_codes
 from emr_api.handlers.fhir.interactions import bind
 from emr_api.handlers.fhir.provider import Param, Provider, codes, instant
 
@@ -51,8 +65,52 @@ INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpreta
 ABSENT_REASON = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
                                        "data-absent-reason", "code": "unknown",
                              "display": "Unknown"}]}
-VITAL_SIGNS, LABORATORY = "vital-signs", "laboratory"
-CATEGORIES = {VITAL_SIGNS: "Vital Signs", LABORATORY: "Laboratory"}
+SNOMED = "http://snomed.info/sct"
+NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+VITAL_SIGNS, LABORATORY, SOCIAL = "vital-signs", "laboratory", "social-history"
+CATEGORIES = {VITAL_SIGNS: "Vital Signs", LABORATORY: "Laboratory", SOCIAL: "Social History"}
+
+
+@dataclass(frozen=True)
+class Social:
+    """One kind of social-history Observation: its id suffix, LOINC code and profile."""
+
+    kind: str
+    loinc: str
+    display: str
+    profile: str
+
+
+SMOKING = Social("smoking", "72166-2", "Tobacco smoking status", "us-core-smokingstatus")
+ORIENTATION = Social("sexual-orientation", "76690-7", "Sexual orientation",
+                     "us-core-observation-sexual-orientation")
+OCCUPATION = Social("occupation", "11341-5", "History of Occupation",
+                    "us-core-observation-occupation")
+SOCIALS = {s.kind: s for s in (SMOKING, ORIENTATION, OCCUPATION)}
+# CDC's Occupational Data for Health: OpenEMR's OccupationODH and IndustryODH list options
+# are its codes (services/employers.py).
+ODH = "urn:oid:2.16.840.1.114222.4.5.327"
+INDUSTRY = ("86188-0", "History of Occupation industry")
+# The status part of OpenEMR's `tobacco` (`<note>|<status>|<date>[|<smoking_status>]`) ->
+# SNOMED CT, when its smoking_status list option (the fourth part) names no finer one.
+TOBACCO_STATUS = {"currenttobacco": ("77176002", "Smoker"),
+                  "quittobacco": ("8517006", "Ex-smoker"),
+                  "nevertobacco": ("266919005", "Never smoked tobacco")}
+# OpenEMR's smoking_status list (option id -> its SNOMED CT code and title).
+SMOKING_STATUS = {"1": ("449868002", "Current every day smoker"),
+                  "2": ("428041000124106", "Current some day smoker"),
+                  "3": ("8517006", "Former smoker"),
+                  "4": ("266919005", "Never smoker"),
+                  "5": ("77176002", "Smoker, current status unknown"),
+                  "9": ("266927001", "Unknown if ever smoked"),
+                  "15": ("428071000124103", "Heavy tobacco smoker"),
+                  "16": ("428061000124105", "Light tobacco smoker")}
+# OpenEMR's sexual_orientation list, by the codes US Core binds (SNOMED CT, or a v3
+# NullFlavor for "something else", "don't know", "choose not to disclose"); a value stored
+# as another option id of that list is read through the option's own `codes` and title.
+ORIENTATIONS = {"20430005": (SNOMED, "Heterosexual"), "38628009": (SNOMED, "Homosexual"),
+                "42035005": (SNOMED, "Bisexual"), "OTH": (NULL_FLAVOR, "other"),
+                "UNK": (NULL_FLAVOR, "unknown"), "ASKU": (NULL_FLAVOR, "asked but unknown")}
 
 
 @dataclass(frozen=True)
@@ -180,8 +238,85 @@ def _lab_branch():
     ).join(Patient, Patient.pid == ProcedureOrder.patient_id).where(ProcedureOrder.activity == true(), placed.is_not(None))
 
 
-OBSERVATIONS = union_all(*(_vital_branch(m) for m in MEASURES), _lab_branch()).subquery(
-    "observation")
+def _smoking_branch():
+    named = or_(*(HistoryData.tobacco.like(f"%|{status}|%") for status in TOBACCO_STATUS))
+    return select(
+        (HistoryData.uuid + _text(f"-{SMOKING.kind}")).label("id"),
+        HistoryData.uuid.label("row_uuid"),
+        _text(SMOKING.kind).label("kind"),
+        _text(SOCIAL).label("category"),
+        _text(SMOKING.loinc).label("code"),
+        _text("final").label("status"),
+        HistoryData.pid.label("pid"),
+        Patient.uuid.label("puuid"),
+        HistoryData.date.label("effective"),
+        HistoryData.date.label("sort_date"),
+        HistoryData.date.label("last_updated"),
+    ).join(Patient, Patient.pid == HistoryData.pid).where(named)
+
+
+def _orientation_branch():
+    # The patient's record keeps no time of its own for this answer: the record's change
+    # time stands for when it was last stated.
+    return select(
+        (Patient.uuid + _text(f"-{ORIENTATION.kind}")).label("id"),
+        Patient.uuid.label("row_uuid"),
+        _text(ORIENTATION.kind).label("kind"),
+        _text(SOCIAL).label("category"),
+        _text(ORIENTATION.loinc).label("code"),
+        _text("final").label("status"),
+        Patient.pid.label("pid"),
+        Patient.uuid.label("puuid"),
+        Patient.last_updated.label("effective"),
+        Patient.last_updated.label("sort_date"),
+        Patient.last_updated.label("last_updated"),
+    ).where(_taken(Patient.sexual_orientation))
+
+
+class _AsDateTime(FunctionElement):
+    """A date column as a date-time at its midnight, stored as the date-time columns of the
+    same database are (so a union of the two compares and reads alike)."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(_AsDateTime)
+def _as_datetime(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMP)"
+
+
+@compiles(_AsDateTime, "mysql")
+@compiles(_AsDateTime, "mariadb")
+def _as_datetime_mysql(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATETIME)"
+
+
+@compiles(_AsDateTime, "sqlite")
+def _as_datetime_sqlite(element, compiler, **kw):
+    # SQLAlchemy keeps SQLite's date-times as `YYYY-MM-DD HH:MM:SS.ffffff` text.
+    return f"({compiler.process(element.clauses, **kw)} || ' 00:00:00.000000')"
+
+
+def _occupation_branch():
+    return select(
+        (EmployerData.uuid + _text(f"-{OCCUPATION.kind}")).label("id"),
+        EmployerData.uuid.label("row_uuid"),
+        _text(OCCUPATION.kind).label("kind"),
+        _text(SOCIAL).label("category"),
+        _text(OCCUPATION.loinc).label("code"),
+        _text("final").label("status"),
+        EmployerData.pid.label("pid"),
+        Patient.uuid.label("puuid"),
+        _AsDateTime(EmployerData.start_date).label("effective"),
+        EmployerData.date.label("sort_date"),
+        EmployerData.date.label("last_updated"),
+    ).join(Patient, Patient.pid == EmployerData.pid).where(_taken(EmployerData.occupation))
+
+
+OBSERVATIONS = union_all(*(_vital_branch(m) for m in MEASURES), _lab_branch(),
+                         _smoking_branch(), _orientation_branch(), _occupation_branch(),
+                         ).subquery("observation")
 
 
 class ObservationRow:
@@ -195,14 +330,18 @@ mapper_registry().map_imperatively(ObservationRow, OBSERVATIONS,
                                    primary_key=[OBSERVATIONS.c.id])
 
 
+# Every id suffix, the longest first (`-ped-bmi` before `-bmi`).
+SUFFIXES = sorted([*BY_KIND, *SOCIALS], key=len, reverse=True)
+
+
 def _by_id(id_: str):
-    """`<uuid>-<measure>` is a vital sign (by the vitals row's uuid), any other id a
-    laboratory result's uuid."""
-    for measure in MEASURES:
-        suffix = f"-{measure.kind}"
+    """`<uuid>-<kind>` is a vital sign or a social-history Observation (by the stored row's
+    uuid), any other id a laboratory result's uuid."""
+    for kind in SUFFIXES:
+        suffix = f"-{kind}"
         if id_.endswith(suffix) and len(id_) > len(suffix):
             return and_(ObservationRow.row_uuid == id_[:-len(suffix)],
-                        ObservationRow.kind == measure.kind)
+                        ObservationRow.kind == kind)
     return and_(ObservationRow.row_uuid == id_, ObservationRow.category == LABORATORY)
 
 
@@ -348,7 +487,94 @@ def _lab(row: ObservationRow, result: ProcedureResult, report: ProcedureReport) 
     return resource
 
 
+def _smoking(history: HistoryData) -> dict:
+    parts = (history.tobacco or "").split("|")
+    status = next(p for p in parts[1:] if p in TOBACCO_STATUS)  # the branch asks for one
+    code, display = SMOKING_STATUS.get(parts[3].strip() if len(parts) > 3 else "") or \
+        TOBACCO_STATUS[status]
+    resource = {"status": "final", "category": _category(SOCIAL),
+                "code": {"coding": [_loinc(SMOKING.loinc, SMOKING.display)],
+                         "text": SMOKING.display},
+                "effectiveDateTime": instant(history.date),
+                "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": code,
+                                                     "display": display}],
+                                         "text": display}}
+    if parts[0].strip():
+        resource["note"] = [{"text": parts[0].strip()}]
+    return resource
+
+
+def _orientation(row: ObservationRow, stored: str, options: dict) -> dict:
+    resource = {"status": "final", "category": _category(SOCIAL),
+                "code": {"coding": [_loinc(ORIENTATION.loinc, ORIENTATION.display)],
+                         "text": ORIENTATION.display},
+                "effectiveDateTime": instant(row.effective)}
+    known, option = ORIENTATIONS.get(stored), options.get(("sexual_orientation", stored))
+    if known:
+        resource["valueCodeableConcept"] = {
+            "coding": [{"system": known[0], "code": stored, "display": known[1]}],
+            "text": known[1]}
+    elif option is not None:
+        resource["valueCodeableConcept"] = stored_codes.concept(option.codes, option.title)
+    else:
+        resource["valueCodeableConcept"] = {"text": stored}
+    return resource
+
+
+def _odh(list_id: str, stored: str | None, options: dict) -> dict:
+    option = options.get((list_id, stored))
+    if option is None:
+        return {"text": stored}
+    return {"coding": [{"system": ODH, "code": stored, "display": option.title}],
+            "text": option.title}
+
+
+def _occupation(employer: EmployerData, options: dict) -> dict:
+    period = {}
+    if employer.start_date:
+        period["start"] = employer.start_date.isoformat()
+    if employer.end_date:
+        period["end"] = employer.end_date.isoformat()
+    resource = {"status": "final", "category": _category(SOCIAL),
+                "code": {"coding": [_loinc(OCCUPATION.loinc, OCCUPATION.display)],
+                         "text": OCCUPATION.display},
+                "valueCodeableConcept": _odh("OccupationODH", employer.occupation, options)}
+    if period:
+        resource["effectivePeriod"] = period
+    if employer.industry:
+        resource["component"] = [{
+            "code": {"coding": [_loinc(*INDUSTRY)], "text": INDUSTRY[1]},
+            "valueCodeableConcept": _odh("IndustryODH", employer.industry, options)}]
+    return resource
+
+
+def _employers(session, rows) -> tuple[dict, dict]:
+    """The employer rows of these occupations, and the ODH options they name."""
+    wanted = {r.row_uuid for r in rows if r.kind == OCCUPATION.kind}
+    if not wanted:
+        return {}, {}
+    employers = {e.uuid: e for e in session.execute(
+        select(EmployerData).where(EmployerData.uuid.in_(wanted))).scalars()}
+    codes_ = {c for e in employers.values() for c in (e.occupation, e.industry) if c}
+    options = {(o.list_id, o.option_id): o for o in session.execute(select(ListOption).where(
+        ListOption.list_id.in_(("OccupationODH", "IndustryODH")),
+        ListOption.option_id.in_(codes_))).scalars()} if codes_ else {}
+    return employers, options
+
+
 def represent(session, rows) -> list[dict]:
+    employers, options = _employers(session, rows)
+    histories = {h.uuid: h for h in session.execute(select(HistoryData).where(
+        HistoryData.uuid.in_({r.row_uuid for r in rows if r.kind == SMOKING.kind})))
+        .scalars()} if any(r.kind == SMOKING.kind for r in rows) else {}
+    orientations = dict(session.execute(select(Patient.uuid, Patient.sexual_orientation).where(
+        Patient.uuid.in_({r.row_uuid for r in rows if r.kind == ORIENTATION.kind}))).all()) \
+        if any(r.kind == ORIENTATION.kind for r in rows) else {}
+    listed = set(orientations.values()) - set(ORIENTATIONS)
+    if listed:
+        options.update({(o.list_id, o.option_id): o for o in session.execute(
+            select(ListOption).where(ListOption.list_id == "sexual_orientation",
+                                     ListOption.option_id.in_(listed))).scalars()})
     vital_uuids = {r.row_uuid for r in rows if r.category == VITAL_SIGNS}
     lab_uuids = {r.row_uuid for r in rows if r.category == LABORATORY}
     vitals = {v.uuid: v for v in session.execute(
@@ -384,6 +610,15 @@ def represent(session, rows) -> list[dict]:
         if row.category == VITAL_SIGNS:
             body = _vital(row, vitals[row.row_uuid])
             profile = PROFILES + BY_KIND[row.kind].profile
+        elif row.kind == SMOKING.kind:
+            body = _smoking(histories[row.row_uuid])
+            profile = PROFILES + SMOKING.profile
+        elif row.kind == ORIENTATION.kind:
+            body = _orientation(row, orientations[row.row_uuid], options)
+            profile = PROFILES + ORIENTATION.profile
+        elif row.kind == OCCUPATION.kind:
+            body = _occupation(employers[row.row_uuid], options)
+            profile = PROFILES + OCCUPATION.profile
         else:
             body = _lab(row, *labs[row.row_uuid][:2])
             profile = LAB_PROFILE
