@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from tests.conftest import bearer, password_token, register_client
+from tests.contract.test_fhir_json_schema import assert_valid
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
@@ -55,6 +56,7 @@ def test_a_created_patient_is_version_one_and_the_standard_api_reads_it(client, 
     assert standard["phone_home"] == "555-0101" and standard["email"] == "wanda@example.com"
     read = client.get(f"{FHIR}/Patient/{made['id']}", headers=admin)
     assert read.headers["etag"] == 'W/"1"' and read.json() == made
+    assert_valid(made)
 
 
 def test_an_update_is_a_new_version_and_if_match_guards_it(client, admin):
@@ -90,6 +92,7 @@ def test_an_update_is_a_new_version_and_if_match_guards_it(client, admin):
     outcome(client.get(f"{url}/_history/3", headers=admin), 404)
     history = client.get(f"{url}/_history", headers=admin).json()
     assert history["type"] == "history"
+    assert_valid(history)
     assert [e["response"]["etag"] for e in history["entry"]] == ['W/"4"', 'W/"2"', 'W/"1"']
     assert [e["request"]["method"] for e in history["entry"]] == ["PUT", "PUT", "POST"]
     assert history["entry"][0]["resource"]["gender"] == "male"
@@ -176,6 +179,7 @@ def test_a_deleted_patient_is_gone(client, admin):
     outcome(client.get(f"{url}/_history/2", headers=admin), 410)
     history = client.get(f"{url}/_history", headers=admin).json()
     assert [e["request"]["method"] for e in history["entry"]] == ["DELETE", "POST"]
+    assert_valid(history)
     assert "resource" not in history["entry"][0]
 
 
