@@ -116,7 +116,8 @@ def _occupations(site: Site) -> int:
     with site.db.write() as s:
         known = set(s.execute(select(ListOption.list_id, ListOption.option_id).where(
             ListOption.list_id.in_(("OccupationODH", "IndustryODH")))).all())
-        s.add_all(ListOption(list_id=list_id, option_id=code, title=title, seq=n * 10)
+        s.add_all(ListOption(list_id=list_id, option_id=code, title=title, seq=n * 10,
+                             codes=f"ODH:{code}")
                   for n, (list_id, code, title) in enumerate(wanted)
                   if (list_id, code) not in known)
         s.flush()

@@ -23,10 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import delete as delete_rows
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from emr_api.db.models import Issue, Patient
+from emr_api.db.models import Issue, IssueEncounter, Patient
 from emr_api.errors import NotFound
 from emr_api.identity import Access
 from emr_api.services import patients, resources
@@ -175,9 +176,16 @@ def delete(session: Session, access: Access, kind: Kind, patient: str | int,
     """Remove this patient's row; answers the row as it was."""
     found = patient_of(session, access, kind, patient)
     row = _find(session, access, kind, item, (Issue.pid == found.pid,))
+    remove(session, row)
+    return found, row
+
+
+def remove(session: Session, row: Issue) -> None:
+    """Delete a row and its links to encounters (OpenEMR's issue_encounter), as OpenEMR
+    deletes an issue with them."""
+    session.execute(delete_rows(IssueEncounter).where(IssueEncounter.list_id == row.id))
     session.delete(row)
     session.flush()
-    return found, row
 
 
 def patient_uuids(session: Session, rows) -> dict[int, str]:

@@ -37,9 +37,9 @@ from tests.contract.conftest import API_BASE, BASE_URL, OAUTH_BASE
 MAX_EXAMPLES = int(os.environ.get("EMR_API_CONTRACT_EXAMPLES", "100"))
 
 
-def _config(checks: list[str]) -> SchemathesisConfig:
+def _config(checks: list[str], examples: int = MAX_EXAMPLES) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES,
+        "generation": {"mode": "all", "max-examples": examples,
                        "database": "none"},
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True},
                    "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},

@@ -22,6 +22,7 @@ from emr_api.db.models import (
     Patient,
 )
 from tests.conftest import bearer, password_token, register_client
+from tests.fhir.helpers import ids, included, read, write
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
@@ -37,24 +38,6 @@ CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
 ALL_SCOPES = ("openid api:fhir user/Goal.rs user/CarePlan.rs user/CareTeam.rs user/Device.rs "
               "user/Patient.rs user/Practitioner.rs user/Organization.rs")
 FUTURE = datetime(2099, 6, 30)
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
-def included(body: dict) -> set[tuple[str, str]]:
-    return {(e["resource"]["resourceType"], e["resource"]["id"])
-            for e in body.get("entry", []) if e["search"]["mode"] == "include"}
-
-
-def write(app, *rows):
-    with app.registry.get("default").db.write() as s:
-        for row in rows:
-            s.add(row)
-            s.flush()
-        s.expunge_all()
-    return rows
 
 
 def created(r, key="uuid"):
@@ -131,13 +114,6 @@ def search(client, headers, type_, params=None, **more) -> dict:
     r = client.get(f"{FHIR}/{type_}", params=params if params is not None else more,
                    headers=headers)
     assert r.status_code == 200, r.text
-    return r.json()
-
-
-def read(client, headers, type_, id_) -> dict:
-    r = client.get(f"{FHIR}/{type_}/{id_}", headers=headers)
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/fhir+json")
     return r.json()
 
 

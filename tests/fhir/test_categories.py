@@ -25,6 +25,7 @@ from emr_api.db.models import (
 )
 from tests.conftest import bearer, password_token, register_client
 from tests.standard.read_only import write
+from tests.fhir.helpers import ids, included, search
 
 FHIR = "/apis/default/fhir"
 LOINC = "http://loinc.org"
@@ -35,15 +36,6 @@ OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/condition-category"
 PROFILE = "http://hl7.org/fhir/us/core/StructureDefinition/"
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
-def included(body: dict) -> set[tuple[str, str]]:
-    return {(e["resource"]["resourceType"], e["resource"]["id"]) for e in body.get("entry", [])
-            if e["search"]["mode"] == "include"}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +61,8 @@ def chart(app) -> dict:
                                      ("IndustryODH", "622110",
                                       "General Medical and Surgical Hospitals")):
             if s.get(ListOption, (list_id, code)) is None:
-                s.add(ListOption(list_id=list_id, option_id=code, title=title))
+                s.add(ListOption(list_id=list_id, option_id=code, title=title,
+                                 codes=f"ODH:{code}"))
     job, job2, _ = write(
         app,
         EmployerData(pid=patient.pid, name="Riverside Hospital", occupation="29-1141.00",
@@ -112,12 +105,6 @@ def staff(client, app_client) -> dict:
     return bearer(password_token(client, app_client, scope=(
         "openid api:fhir user/Observation.rs user/Condition.rs user/Patient.rs "
         "user/Encounter.rs")))
-
-
-def search(client, headers, type_, **params) -> dict:
-    r = client.get(f"{FHIR}/{type_}", params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def read(client, headers, type_, id_: str) -> dict:
@@ -516,3 +503,23 @@ def test_every_id_suffix_reads_its_own_kind(client, staff, app):
         o = read(client, staff, "Observation", f"{vital.uuid}-{kind}")
         assert o["code"]["coding"][0]["code"] == code
         assert o["valueQuantity"]["value"] == value
+
+
+def test_deleting_a_problem_removes_its_encounter_diagnoses(client, admin, app):
+    r = client.post("/apis/default/api/patient", headers=admin, json={
+        "fname": "Linked", "lname": "Problem", "sex": "Male", "DOB": "1960-01-01"})
+    puuid = r.json()["data"]["uuid"]
+    r = client.post(f"/apis/default/api/patient/{puuid}/medical_problem", headers=admin, json={
+        "title": "Gout", "begdate": "2020-01-01", "diagnosis": "ICD10:M10.9"})
+    assert r.status_code == 201, r.text
+    problem = r.json()["data"]
+    pid = client.get(f"/apis/default/api/patient/{puuid}", headers=admin).json()["data"]["pid"]
+    visit = client.post(f"/apis/default/api/patient/{puuid}/encounter", headers=admin, json={
+        "date": "2024-01-10 09:30:00", "class_code": "AMB", "pc_catid": 5}).json()["data"]
+    write(app, IssueEncounter(pid=pid, list_id=problem["id"], encounter=visit["encounter"]))
+    linked = search(client, admin, "Condition", patient=puuid, category="encounter-diagnosis")
+    assert len(ids(linked)) == 1
+    r = client.delete(f"/apis/default/api/patient/{puuid}/medical_problem/{problem['uuid']}",
+                      headers=admin)
+    assert r.status_code == 200, r.text
+    assert ids(search(client, admin, "Condition", patient=puuid)) == set()

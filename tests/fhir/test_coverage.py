@@ -12,19 +12,11 @@ from sqlalchemy import select
 from emr_api.db.models import InsuranceCompany, InsurancePolicy, InsuranceType, Patient
 from tests.conftest import bearer, password_token, register_client
 from tests.standard.read_only import write
+from tests.fhir.helpers import ids, included
 
 FHIR = "/apis/default/fhir"
 RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
 CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
-def included(body: dict) -> set[tuple[str, str]]:
-    return {(e["resource"]["resourceType"], e["resource"]["id"])
-            for e in body.get("entry", []) if e["search"]["mode"] == "include"}
 
 
 def policy(pid: int, payer: InsuranceCompany, **fields) -> InsurancePolicy:

@@ -15,6 +15,7 @@ import pytest
 
 from emr_api.db.models import Document, DocumentContent, Practitioner, User
 from tests.conftest import bearer, password_token, register_client
+from tests.fhir.helpers import ids, included, read, search
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
@@ -31,15 +32,6 @@ XML = b'<?xml version="1.0"?><ClinicalDocument xmlns="urn:hl7-org:v3"/>'
 
 def sha1(data: bytes) -> str:
     return base64.b64encode(hashlib.sha1(data).digest()).decode()
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
-def included(body: dict) -> set[tuple[str, str]]:
-    return {(e["resource"]["resourceType"], e["resource"]["id"])
-            for e in body.get("entry", []) if e["search"]["mode"] == "include"}
 
 
 def document(app, pid: int, category: int, filename: str, mimetype: str, data: bytes,
@@ -130,19 +122,6 @@ def phil(client) -> dict:
     app = register_client(client, scope=f"{scopes} api:port")
     return bearer(password_token(client, app, role="patient", username="phil", password="phil",
                                  email="phil@example.com", scope=scopes))
-
-
-def search(client, headers, type_, **params) -> dict:
-    r = client.get(f"{FHIR}/{type_}", params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def read(client, headers, type_, id_) -> dict:
-    r = client.get(f"{FHIR}/{type_}/{id_}", headers=headers)
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/fhir+json")
-    return r.json()
 
 
 # --- DocumentReference --------------------------------------------------------------------

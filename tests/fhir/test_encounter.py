@@ -6,14 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer, password_token
+from tests.fhir.helpers import ids
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
 ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
 
 
 @pytest.fixture(scope="module")

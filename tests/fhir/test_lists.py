@@ -11,14 +11,11 @@ from sqlalchemy import update
 from emr_api.db.models import Issue
 
 from tests.conftest import bearer, password_token, register_client
+from tests.fhir.helpers import ids, search
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
 
 
 def made(r) -> str:
@@ -58,12 +55,6 @@ def chart(client, admin, app) -> dict:
 def staff(client, app_client) -> dict:
     return bearer(password_token(client, app_client, scope=(
         "openid api:fhir user/AllergyIntolerance.rs user/Condition.rs")))
-
-
-def search(client, headers, type_, **params) -> dict:
-    r = client.get(f"{FHIR}/{type_}", params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def test_an_allergy_is_a_us_core_allergy_intolerance(client, staff, chart):

@@ -12,6 +12,7 @@ import pytest
 
 from emr_api.db.models import Drug, Immunization
 from tests.conftest import bearer, password_token, register_client
+from tests.fhir.helpers import ids, included, read, search, write
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
@@ -25,27 +26,9 @@ TAG = uuid.uuid4().hex[:8]
 RXCUI = str(900000000 + int(TAG[:6], 16) % 99999999)
 
 
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
-def included(body: dict) -> set[tuple[str, str]]:
-    return {(e["resource"]["resourceType"], e["resource"]["id"])
-            for e in body.get("entry", []) if e["search"]["mode"] == "include"}
-
-
 def created(r, key="uuid"):
     assert r.status_code == 201, r.text
     return r.json()["data"][key]
-
-
-def write(app, *rows):
-    with app.registry.get("default").db.write() as s:
-        for row in rows:
-            s.add(row)
-            s.flush()
-        s.expunge_all()
-    return rows
 
 
 def shot(pid: int, **fields) -> Immunization:
@@ -123,19 +106,6 @@ def staff(client, app_client) -> dict:
     return bearer(password_token(client, app_client, scope=(
         "openid api:fhir user/Immunization.rs user/MedicationRequest.rs user/Medication.rs "
         "user/Patient.rs user/Encounter.rs user/Practitioner.rs")))
-
-
-def search(client, headers, type_, **params) -> dict:
-    r = client.get(f"{FHIR}/{type_}", params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def read(client, headers, type_, id_) -> dict:
-    r = client.get(f"{FHIR}/{type_}/{id_}", headers=headers)
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/fhir+json")
-    return r.json()
 
 
 # --- Immunization ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ from emr_api.db.models import (
     User,
 )
 from tests.conftest import bearer, password_token, register_client
+from tests.fhir.helpers import ids, included, read, search, write
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
@@ -34,37 +35,6 @@ V2_0276 = "http://terminology.hl7.org/CodeSystem/v2-0276"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 LOINC = "http://loinc.org"
 DISPENSE_STATUS = "http://terminology.hl7.org/CodeSystem/medicationdispense-status"
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
-def included(body: dict) -> set[tuple[str, str]]:
-    return {(e["resource"]["resourceType"], e["resource"]["id"])
-            for e in body.get("entry", []) if e["search"]["mode"] == "include"}
-
-
-def write(app, *rows):
-    with app.registry.get("default").db.write() as s:
-        for row in rows:
-            s.add(row)
-            s.flush()
-        s.expunge_all()
-    return rows
-
-
-def search(client, headers, type_, **params) -> dict:
-    r = client.get(f"{FHIR}/{type_}", params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def read(client, headers, type_, id_) -> dict:
-    r = client.get(f"{FHIR}/{type_}/{id_}", headers=headers)
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"].startswith("application/fhir+json")
-    return r.json()
 
 
 def every_page(client, headers, type_, **params) -> list[str]:

@@ -24,16 +24,13 @@ from emr_api.db.models import (
 )
 from tests.conftest import bearer, password_token, register_client
 from tests.standard.read_only import write
+from tests.fhir.helpers import ids
 
 FHIR = "/apis/default/fhir"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 PROFILE = "http://hl7.org/fhir/us/core/StructureDefinition/"
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
 
 
 def chart_of(app, lname: str, number: int) -> dict:

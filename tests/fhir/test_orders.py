@@ -26,6 +26,7 @@ from emr_api.db.models import (
 )
 from tests.conftest import bearer, password_token, register_client
 from tests.standard.read_only import write
+from tests.fhir.helpers import ids, included
 
 FHIR = "/apis/default/fhir"
 LOINC = "http://loinc.org"
@@ -34,15 +35,6 @@ V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 STATUS = "http://hl7.org/fhir/event-status"
 PROFILE = "http://hl7.org/fhir/us/core/StructureDefinition/"
 TYPES = "ServiceRequest DiagnosticReport Procedure Specimen"
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
-def included(body: dict) -> set[tuple[str, str]]:
-    return {(e["resource"]["resourceType"], e["resource"]["id"])
-            for e in body.get("entry", []) if e["search"]["mode"] == "include"}
 
 
 def order_of(pid: int, **fields) -> ProcedureOrder:

@@ -11,25 +11,16 @@ from sqlalchemy import func, select, update
 from emr_api.db.models import Facility, Patient, Practitioner, User
 
 from tests.conftest import bearer, password_token, register_client
+from tests.fhir.helpers import ids, search
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
 NUCC = "http://nucc.org/provider-taxonomy"
 
 
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
-
-
 def included(body: dict) -> list[tuple[str, str]]:
     return sorted((e["resource"]["resourceType"], e["resource"]["id"])
                   for e in body.get("entry", []) if e["search"]["mode"] == "include")
-
-
-def search(client, headers, type_, **params) -> dict:
-    r = client.get(f"{FHIR}/{type_}", params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def made(r) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer, password_token, register_client
+from tests.fhir.helpers import ids, search
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
@@ -32,16 +33,6 @@ def practice(client, admin) -> dict:
 def staff(client, app_client) -> dict:
     return bearer(password_token(client, app_client, scope=(
         "openid api:fhir user/Practitioner.rs user/Organization.rs user/Location.rs")))
-
-
-def search(client, headers, type_, **params) -> dict:
-    r = client.get(f"{FHIR}/{type_}", params=params, headers=headers)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def ids(body: dict) -> set[str]:
-    return {e["resource"]["id"] for e in body.get("entry", []) if e["search"]["mode"] == "match"}
 
 
 def test_a_practitioner_is_a_us_core_practitioner(client, staff, practice):

@@ -10,17 +10,11 @@ import pytest
 
 from tests.conftest import bearer, password_token, register_client
 from tests.contract.test_fhir_json_schema import assert_valid
+from tests.fhir.helpers import outcome
 
 FHIR = "/apis/default/fhir"
 STANDARD = "/apis/default/api"
 MRN = "https://localhost:9300/apis/default/fhir/sid/mrn"
-
-
-def outcome(r, status: int) -> dict:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert body["resourceType"] == "OperationOutcome"
-    return body
 
 
 def patient(family: str = "Writes", given: str = "Wanda", **more) -> dict:

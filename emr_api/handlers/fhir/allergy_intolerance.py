@@ -96,7 +96,7 @@ def _update(session, caller, row, resource: dict):
 
 
 def _delete(session, caller, row):
-    session.delete(row)
+    lists.remove(session, row)
 
 
 PROVIDER = replace(provider("AllergyIntolerance", lists.ALLERGY, PARAMS, SORT, to_fhir),

@@ -301,18 +301,22 @@ def _entries(provider: Provider, kept, live: dict, id: str | None, first_page: b
             continue
         shown.add((version.resource_id, version.version))
         method = "POST" if version.method == "create" else "PUT"
-        entries.append(_entry(base, resource, method, str(version.version)))
+        entries.append(_entry(base, resource, method, str(version.version), version.recorded))
     return entries
 
 
-def _entry(base: str, resource: dict, method: str, version: str) -> dict:
+def _entry(base: str, resource: dict, method: str, version: str, recorded=None) -> dict:
+    """One history entry; `lastModified` is the resource's own change time, else when the
+    version was recorded (a type whose rows keep no change time)."""
     url = f"{resource['resourceType']}/{resource['id']}"
+    response = {"status": "201" if method == "POST" else "200", "etag": f'W/"{version}"'}
+    modified = resource["meta"].get("lastUpdated") or instant(recorded)
+    if modified:
+        response["lastModified"] = modified
     return {"fullUrl": f"{base}/{resource['id']}", "resource": resource,
             "request": {"method": method, "url": url if method == "PUT"
                         else resource["resourceType"]},
-            "response": {"status": "201" if method == "POST" else "200",
-                         "etag": f'W/"{version}"',
-                         "lastModified": resource["meta"].get("lastUpdated")}}
+            "response": response}
 
 
 def _last(pairs, name: str) -> str | None:
