@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 
 from emr_api import request_context
+from emr_api.db.models import ResourceVersion
 from emr_api.errors import NotFound, PreconditionFailed, ValidationFailed
 from emr_api.handlers.context import access, reading, touched_patient, writing
 from emr_api.handlers.fhir import answer, base_url, negotiate
@@ -253,8 +254,9 @@ def _history(provider: Provider, id: str | None):
                     count=False)).rows
                 live.update({r["id"]: r for r in represent(session, provider, rows)})
         entries = _entries(provider, kept, live, id, before is None)
-        touched_patient(caller.patient_uuid or (provider.patient_of(
-            next(iter(live.values()))) if id is not None and live else None))
+        # The audit row names the patient: the caller's own, or the one resource's.
+        one = live.get(id) if id is not None else None
+        touched_patient(caller.patient_uuid or (provider.patient_of(one) if one else None))
     url = f"{base_url()}/{provider.type}" + (f"/{id}" if id else "") + "/_history"
     bundle = {"resourceType": "Bundle", "type": "history",
               "link": [{"relation": "self", "url": url}]}
@@ -268,8 +270,7 @@ def _history(provider: Provider, id: str | None):
 
 
 def versions_owned(provider: Provider, caller):
-    from emr_api.db.models import ResourceVersion
-
+    """The versions of the resources a patient-context caller may see (that still exist)."""
     return ResourceVersion.resource_id.in_(
         select(provider.id_column).where(*_narrowed(provider, caller)))
 
