@@ -59,6 +59,8 @@ def _include_parameters(resource: dict) -> list[dict]:
     for name, key, what in (("_include", "include", "resources this one refers to"),
                             ("_revinclude", "revinclude", "resources that refer to this one")):
         values = resource.get(key, [])
+        if key == "revinclude":  # every served resource has its Provenance
+            values = [*values, "Provenance:target"]
         if values:
             listed = ", ".join(f"`{v}`" for v in values)
             found.append({"name": name, "in": "query", "schema": {"type": "string"},

@@ -40,6 +40,8 @@ def fhir_ids(contract) -> dict[str, list[str]]:
     found = {}
     for path in fhir.raw_schema["paths"]:
         type_ = path.strip("/").split("/")[0]
+        if "{id}" in path and type_ == "Provenance":  # searched only by target: patients'
+            continue
         if "{id}" in path:
             r = contract.client.get(f"{FHIR_BASE}/{SEARCHED_AS.get(type_, type_)}",
                                     params={"_count": 20},
@@ -47,6 +49,7 @@ def fhir_ids(contract) -> dict[str, list[str]]:
             assert r.status_code == 200, r.text
             found[type_] = [entry["resource"]["id"] for entry in r.json().get("entry", [])]
             assert found[type_], f"the demo data has no {type_}"
+    found["Provenance"] = [f"pa-{id_}" for id_ in found["Patient"]]
     return found
 
 

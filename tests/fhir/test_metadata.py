@@ -78,7 +78,8 @@ def test_every_include_the_documents_list_is_one_the_providers_follow():
         referring = [f"{other}:{name}" for other in types
                      for name, param in registry.provider(other).params.items()
                      if param.type == "reference" and type_ in param.targets]
-        assert params.get("_revinclude", []) == referring, type_
+        # and every type's Provenance, derived from the resource itself
+        assert params.get("_revinclude", []) == [*referring, "Provenance:target"], type_
 
 
 def test_the_statement_lists_the_includes(client):

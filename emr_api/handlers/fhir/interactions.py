@@ -22,7 +22,7 @@ from sqlalchemy import Date, DateTime
 from emr_api import request_context
 from emr_api.errors import ApiError, Gone, NotFound, ValidationFailed
 from emr_api.handlers.context import access, reading, touched_patient
-from emr_api.handlers.fhir import answer, base_url, negotiate, registry
+from emr_api.handlers.fhir import answer, base_url, negotiate, provenance_of, registry
 from emr_api.handlers.fhir.provider import Provider
 from emr_api.services import search as engine
 from emr_api.services import versions
@@ -321,6 +321,9 @@ def _revincludes(provider: Provider, pairs, strict: bool, ignored: list) -> list
     for value in _values(pairs, "_revinclude"):
         type_, _, rest = value.partition(":")
         name, _, target = rest.partition(":")
+        if (type_, name) == ("Provenance", "target") and target in ("", provider.type):
+            found.append((None, None))  # every type's: derived from the matches themselves
+            continue
         other = registry.provider(type_)
         param = other.param(name) if other else None
         if param is None or param.type != "reference" or provider.type not in param.targets \
@@ -358,6 +361,13 @@ def _included(session, caller, resources: list[dict], includes, revincludes):
     for other, param in revincludes:
         if not matched:
             break
+        if other is None:  # Provenance:target
+            if not provenance_of.may_see(caller):
+                notes.append(_not_included("Provenance"))
+                continue
+            for found in provenance_of.of(resources, provenance_of.author(session)):
+                added[("Provenance", found["id"])] = found
+            continue
         if not registry.may_search(caller, other.type):
             notes.append(_not_included(other.type))
             continue
