@@ -71,12 +71,20 @@ def history(session: Session, type_: str, *, id_: str | None = None, within=None
 
 def lock_criteria(session: Session, type_: str, query: str) -> None:
     """Hold the lock of one conditional create's criteria until the transaction ends: a
-    second create with the same criteria waits here, then finds what the first made."""
+    second create with the same criteria waits here, then finds what the first made.
+
+    The lock's row is made first in a transaction of its own (committed at once, a
+    duplicate ignored): two transactions that both inserted it and then both asked to lock
+    it would deadlock on MariaDB. SQLite needs no lock: its writers run one at a time."""
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite":
+        return
     criteria = hashlib.sha256(query.encode()).hexdigest()
-    try:
-        with session.begin_nested():
-            session.execute(insert(CreateLock).values(resource_type=type_, criteria=criteria))
-    except IntegrityError:
-        pass  # made before (and committed, or we would still be waiting): lock it below
+    with engine.connect() as conn:
+        try:
+            conn.execute(insert(CreateLock).values(resource_type=type_, criteria=criteria))
+            conn.commit()
+        except IntegrityError:
+            conn.rollback()  # made before: lock it below
     session.execute(select(CreateLock.criteria).where(
         CreateLock.resource_type == type_, CreateLock.criteria == criteria).with_for_update())

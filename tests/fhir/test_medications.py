@@ -385,7 +385,7 @@ def test_the_statement_lists_the_three_types(client):
         "MedicationRequest:patient", "MedicationRequest:encounter",
         "MedicationRequest:requester", "MedicationRequest:medication"]
     assert listed["Medication"]["searchRevInclude"] == [
-        "MedicationDispense:medication", "MedicationRequest:medication"]
+        "MedicationDispense:medication", "MedicationRequest:medication", "Provenance:target"]
     assert {"Immunization:patient", "MedicationRequest:patient"} <= set(
         listed["Patient"]["searchRevInclude"])
     assert {p["name"]: p["type"] for p in listed["Immunization"]["searchParam"]} == {
